@@ -1,0 +1,97 @@
+//! Data sets: samples as rows of features, with class labels; the readers that make them.
+
+pub mod idx;
+pub mod mnist;
+
+use crate::linalg::Float;
+use ndarray::{Array2, ArrayViewMut2};
+
+/// A sample's features. Images stay as bytes in memory (a quarter of the size of `f32`) and
+/// are scaled to [0, 1] as each mini-batch is filled.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Features {
+    /// `n × d` bytes; the feature value is `byte / 255`.
+    Pixels(Array2<u8>),
+    /// `n × d` values used as they are.
+    Values(Array2<f32>),
+}
+
+/// `n` samples with `d` features each and a class label in `0 … n_classes − 1`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    pub features: Features,
+    pub labels: Vec<u8>,
+    pub n_classes: usize,
+}
+
+impl Dataset {
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    pub fn n_features(&self) -> usize {
+        match &self.features {
+            Features::Pixels(p) => p.ncols(),
+            Features::Values(v) => v.ncols(),
+        }
+    }
+
+    /// Copies the samples `indices` into the first rows of `x` (features) and `y` (one-hot
+    /// targets: 1 for the sample's class, 0 elsewhere).
+    pub fn fill_batch<T: Float>(&self, indices: &[usize], mut x: ArrayViewMut2<T>, mut y: ArrayViewMut2<T>) {
+        let scale = T::from_f64_lossy(1.0 / 255.0);
+        for (r, &i) in indices.iter().enumerate() {
+            let mut x_row = x.row_mut(r);
+            match &self.features {
+                Features::Pixels(p) => {
+                    x_row.zip_mut_with(&p.row(i), |x, &b| *x = T::from_u8(b).unwrap() * scale)
+                }
+                Features::Values(v) => x_row.zip_mut_with(&v.row(i), |x, &f| *x = T::from_f32(f).unwrap()),
+            }
+            let mut y_row = y.row_mut(r);
+            y_row.fill(T::zero());
+            y_row[self.labels[i] as usize] = T::one();
+        }
+    }
+
+    /// The first `n` samples (or all, if fewer): for quick runs and tests.
+    pub fn truncated(&self, n: usize) -> Dataset {
+        let n = n.min(self.len());
+        let features = match &self.features {
+            Features::Pixels(p) => Features::Pixels(p.slice(ndarray::s![..n, ..]).to_owned()),
+            Features::Values(v) => Features::Values(v.slice(ndarray::s![..n, ..]).to_owned()),
+        };
+        Dataset {
+            features,
+            labels: self.labels[..n].to_vec(),
+            n_classes: self.n_classes,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn fill_batch_scales_pixels_and_one_hot_encodes() {
+        let d = Dataset {
+            features: Features::Pixels(array![[0, 255], [51, 102], [255, 0]]),
+            labels: vec![2, 0, 1],
+            n_classes: 3,
+        };
+        let mut x = Array2::<f64>::from_elem((3, 2), 9.0);
+        let mut y = Array2::<f64>::from_elem((3, 3), 9.0);
+        d.fill_batch(&[1, 2], x.view_mut(), y.view_mut());
+        assert_eq!(x.row(0), array![0.2, 0.4]);
+        assert_eq!(x.row(1), array![1.0, 0.0]);
+        assert_eq!(x.row(2), array![9.0, 9.0], "rows past the batch are untouched");
+        assert_eq!(y.row(0), array![1.0, 0.0, 0.0]);
+        assert_eq!(y.row(1), array![0.0, 1.0, 0.0]);
+    }
+}

@@ -1,0 +1,147 @@
+//! Gradient check: backpropagation against central differences, in f64.
+//!
+//! The numerical way needs several feedforward passes over the mini-batch for every one of the
+//! network's parameters; backpropagation gets all of them from one forward and one backward
+//! pass. Both are timed, to show the lecture's point.
+//!
+//! The derivative is taken by Ridders' method: central differences `(C(w+h) − C(w−h)) / 2h`
+//! for a shrinking sequence of `h`, extrapolated to `h → 0` (Richardson), stopping when the
+//! estimate stops improving. A single central difference cannot check every gradient to 1e-6:
+//! a small `h` drowns small gradients (of saturated sigmoid neurons) in round-off, a large one
+//! bends large gradients by truncation. The extrapolation needs ~10–20 passes per parameter.
+
+use crate::error::Result;
+use crate::network::{Init, Network, Workspace};
+use ndarray::{Array2, ArrayView2};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use std::time::Instant;
+
+/// Samples in the check's mini-batch.
+const BATCH: usize = 4;
+/// First (largest) step of Ridders' method.
+const H0: f64 = 0.1;
+/// Gradients smaller than this are compared on this scale rather than their own: a relative
+/// error says nothing about a gradient of 1e-15, which is zero but for round-off.
+const FLOOR: f64 = 1e-6;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GradCheck {
+    /// `max |numerical − backprop| / max(|numerical|, |backprop|, 1e-8)` over every parameter.
+    pub max_relative_error: f64,
+    pub numerical_seconds: f64,
+    pub backprop_seconds: f64,
+    pub parameters: usize,
+    /// Feedforward passes the numerical derivatives took, all parameters together.
+    pub numerical_passes: usize,
+}
+
+/// Checks a random network of the given sizes on a random mini-batch.
+pub fn gradient_check(sizes: &[usize], seed: u64) -> Result<GradCheck> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut net: Network<f64> = Network::new(sizes, Init::StandardNormal, &mut rng)?;
+    let x = Array2::from_shape_simple_fn((BATCH, sizes[0]), || rng.random::<f64>());
+    let y = Array2::from_shape_simple_fn((BATCH, net.n_outputs()), || rng.random::<f64>());
+    let mut ws = Workspace::new(&net, BATCH);
+
+    // The first call pays one-off costs (page faults, the GEMM's CPU-feature dispatch).
+    net.backprop(x.view(), y.view(), &mut ws);
+    let start = Instant::now();
+    net.backprop(x.view(), y.view(), &mut ws);
+    let backprop_seconds = start.elapsed().as_secs_f64();
+    let grads = ws.grads.clone();
+
+    let start = Instant::now();
+    let mut max_relative_error = 0.0f64;
+    let mut passes = 0;
+    for l in 0..net.layers.len() {
+        let n_weights = net.layers[l].weights.len();
+        for i in 0..n_weights + net.layers[l].biases.len() {
+            let (numerical, analytic) = if i < n_weights {
+                let idx = (
+                    i / net.layers[l].weights.ncols(),
+                    i % net.layers[l].weights.ncols(),
+                );
+                let d = central_difference(&mut net, &mut ws, x.view(), y.view(), &mut passes, |n| {
+                    &mut n.layers[l].weights[idx]
+                });
+                (d, grads.weights[l][idx])
+            } else {
+                let j = i - n_weights;
+                let d = central_difference(&mut net, &mut ws, x.view(), y.view(), &mut passes, |n| {
+                    &mut n.layers[l].biases[j]
+                });
+                (d, grads.biases[l][j])
+            };
+            let scale = numerical.abs().max(analytic.abs()).max(FLOOR);
+            max_relative_error = max_relative_error.max((numerical - analytic).abs() / scale);
+        }
+    }
+    Ok(GradCheck {
+        max_relative_error,
+        numerical_seconds: start.elapsed().as_secs_f64(),
+        backprop_seconds,
+        parameters: net.n_parameters(),
+        numerical_passes: passes,
+    })
+}
+
+/// `∂C/∂p` for the parameter `param` picks, by Ridders' extrapolation of central differences
+/// (Numerical Recipes, `dfridr`); the parameter is restored afterwards. Adds the feedforward
+/// passes it made to `passes`.
+fn central_difference(
+    net: &mut Network<f64>,
+    ws: &mut Workspace<f64>,
+    x: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    passes: &mut usize,
+    param: impl Fn(&mut Network<f64>) -> &mut f64,
+) -> f64 {
+    const SHRINK: f64 = 1.4;
+    const STEPS: usize = 10;
+    const SAFE: f64 = 2.0;
+    let original = *param(net);
+    let mut slope = |h: f64| {
+        *passes += 2;
+        *param(net) = original + h;
+        let plus = mean_cost(net, ws, x, y);
+        *param(net) = original - h;
+        let minus = mean_cost(net, ws, x, y);
+        (plus - minus) / (2.0 * h)
+    };
+    // table[j][i]: the estimate from step i after j extrapolations.
+    let mut table = [[0.0f64; STEPS]; STEPS];
+    let mut h = H0;
+    table[0][0] = slope(h);
+    let (mut best, mut best_err) = (table[0][0], f64::INFINITY);
+    for i in 1..STEPS {
+        h /= SHRINK;
+        table[0][i] = slope(h);
+        let mut factor = SHRINK * SHRINK;
+        for j in 1..=i {
+            // Richardson: cancel the h² term of the error between steps i−1 and i.
+            table[j][i] = (table[j - 1][i] * factor - table[j - 1][i - 1]) / (factor - 1.0);
+            factor *= SHRINK * SHRINK;
+            let err = (table[j][i] - table[j - 1][i])
+                .abs()
+                .max((table[j][i] - table[j - 1][i - 1]).abs());
+            if err <= best_err {
+                best_err = err;
+                best = table[j][i];
+            }
+        }
+        // Higher orders got worse by a wide margin: round-off has taken over.
+        if (table[i][i] - table[i - 1][i - 1]).abs() >= SAFE * best_err {
+            break;
+        }
+    }
+    *param(net) = original;
+    best
+}
+
+/// `C = (1/m) Σ_x C_x`, the cost that backpropagation differentiates.
+fn mean_cost(net: &Network<f64>, ws: &mut Workspace<f64>, x: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
+    let out = net.feedforward_batch(x, ws);
+    net.cost.total(out, y) / x.nrows() as f64
+}

@@ -1,0 +1,25 @@
+//! `mlp`: multilayer perceptrons from first principles.
+//!
+//! The parts follow the lecture: [`perceptron`] (step neurons and gates), [`network`]
+//! (sigmoid layers, feedforward, backpropagation), [`cost`] and [`activation`] (each with its
+//! derivative), [`optim`] (gradient descent), [`train`] (epochs of mini-batches), [`data`]
+//! (MNIST's IDX files), [`model_io`] (safetensors model files) and [`gradcheck`].
+
+pub mod activation;
+pub mod cost;
+pub mod data;
+pub mod error;
+pub mod gradcheck;
+pub mod linalg;
+pub mod model_io;
+pub mod network;
+pub mod optim;
+pub mod perceptron;
+pub mod train;
+
+pub use activation::Activation;
+pub use cost::Cost;
+pub use data::Dataset;
+pub use error::{Error, Result};
+pub use network::{Init, Layer, Network, Workspace};
+pub use train::{History, TrainConfig};

@@ -1,0 +1,151 @@
+//! The matrix products and the number type. The only place that talks to the GEMM crate and
+//! knows about memory layout and threads.
+
+use ndarray::{ArrayView2, ArrayViewMut2, ScalarOperand};
+use std::fmt::{Debug, Display};
+use std::iter::Sum;
+use std::ops::{AddAssign, MulAssign, SubAssign};
+
+/// The float types a network computes in: `f32` for training, `f64` for gradient checks.
+pub trait Float:
+    num_traits::Float
+    + num_traits::FromPrimitive
+    + ScalarOperand
+    + AddAssign
+    + SubAssign
+    + MulAssign
+    + Sum
+    + Default
+    + Debug
+    + Display
+    + Send
+    + Sync
+    + 'static
+{
+    /// The safetensors dtype name (`F32`, `F64`).
+    const DTYPE: &'static str;
+    fn from_f64_lossy(x: f64) -> Self;
+    fn write_le(self, out: &mut Vec<u8>);
+    /// Reads one value from exactly `size_of::<Self>()` little-endian bytes.
+    fn read_le(bytes: &[u8]) -> Self;
+}
+
+impl Float for f32 {
+    const DTYPE: &'static str = "F32";
+    fn from_f64_lossy(x: f64) -> Self {
+        x as f32
+    }
+    fn write_le(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn read_le(bytes: &[u8]) -> Self {
+        f32::from_le_bytes(bytes.try_into().expect("4 bytes"))
+    }
+}
+
+impl Float for f64 {
+    const DTYPE: &'static str = "F64";
+    fn from_f64_lossy(x: f64) -> Self {
+        x
+    }
+    fn write_le(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn read_le(bytes: &[u8]) -> Self {
+        f64::from_le_bytes(bytes.try_into().expect("8 bytes"))
+    }
+}
+
+/// Products of at least this many multiply-adds use both cores; below it a second thread
+/// costs more in synchronisation than it saves.
+const PARALLEL_MIN_FLOPS: usize = 1 << 21;
+
+/// `C ← β·C + α·A·B` for `A: m×k`, `B: k×n`, `C: m×n`, any strides (pass `x.t()` for a
+/// transpose: it is a view, nothing is copied). With `beta == 0` the old `C` is not read.
+pub fn gemm<T: Float>(alpha: T, a: ArrayView2<T>, b: ArrayView2<T>, beta: T, c: &mut ArrayViewMut2<T>) {
+    let (m, k) = a.dim();
+    let (k2, n) = b.dim();
+    assert_eq!(k, k2, "gemm: inner dimensions");
+    assert_eq!(c.dim(), (m, n), "gemm: output shape");
+    if m == 0 || n == 0 {
+        return;
+    }
+    let parallelism = if m * n * k >= PARALLEL_MIN_FLOPS {
+        gemm::Parallelism::Rayon(2)
+    } else {
+        gemm::Parallelism::None
+    };
+    let (cs, as_, bs) = (strides(c.view()), strides(a), strides(b));
+    // SAFETY: the shapes are checked above, and the pointers and element strides come from
+    // live ndarray views of exactly those shapes; `c` is borrowed mutably, so it aliases
+    // neither `a` nor `b`.
+    unsafe {
+        // The crate computes dst := alpha·dst + beta·lhs·rhs; our β is its alpha.
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            cs[1],
+            cs[0],
+            beta != T::zero(),
+            a.as_ptr(),
+            as_[1],
+            as_[0],
+            b.as_ptr(),
+            bs[1],
+            bs[0],
+            beta,
+            alpha,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}
+
+fn strides<T>(x: ArrayView2<T>) -> [isize; 2] {
+    let s = x.strides();
+    [s[0], s[1]]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array2, array};
+
+    fn naive(a: ArrayView2<f64>, b: ArrayView2<f64>) -> Array2<f64> {
+        let mut c = Array2::zeros((a.nrows(), b.ncols()));
+        for i in 0..a.nrows() {
+            for j in 0..b.ncols() {
+                c[[i, j]] = (0..a.ncols()).map(|p| a[[i, p]] * b[[p, j]]).sum();
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn matches_naive_product_with_transposes_and_accumulation() {
+        let a = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
+        let b = array![[1.0, -1.0], [0.5, 2.0], [3.0, 0.0]];
+        let mut c = Array2::from_elem((2, 2), 7.0);
+        gemm(2.0, a.view(), b.view(), 1.0, &mut c.view_mut());
+        assert_eq!(c, naive(a.view(), b.view()) * 2.0 + 7.0);
+
+        // Aᵀ·A through a transposed view.
+        let mut d = Array2::from_elem((3, 3), f64::NAN);
+        gemm(1.0, a.t(), a.view(), 0.0, &mut d.view_mut());
+        assert_eq!(d, naive(a.t(), a.view()));
+    }
+
+    #[test]
+    fn large_products_use_threads_and_stay_exact_enough() {
+        let a = Array2::from_shape_fn((64, 300), |(i, j)| ((i * 7 + j * 3) % 11) as f64 - 5.0);
+        let b = Array2::from_shape_fn((300, 128), |(i, j)| ((i * 5 + j) % 13) as f64 - 6.0);
+        let mut c = Array2::zeros((64, 128));
+        gemm(1.0, a.view(), b.view(), 0.0, &mut c.view_mut());
+        // Small integers: every partial sum is exact in f64.
+        assert_eq!(c, naive(a.view(), b.view()));
+    }
+}

@@ -1,0 +1,315 @@
+//! Model files: safetensors (readable by any safetensors library) with the architecture in the
+//! metadata, and atomic writes.
+//!
+//! Tensors are named `layers.{l}.weights` (`n_out × n_in`) and `layers.{l}.biases` (`n_out`).
+//! The `__metadata__` map holds `format = "mlp"`, `format_version`, `sizes` ("784,30,10"),
+//! `activations` (one per weight layer), `cost`, and `data_sha256`, the SHA-256 of every byte
+//! after the header, so a changed byte is caught on load.
+//!
+//! The writer is ours, not the safetensors crate's: the crate writes the metadata map in hash
+//! order, which differs from run to run, and two runs with the same seed must give the same
+//! bytes. Files are read with the crate, which checks the header and offsets.
+
+use crate::activation::Activation;
+use crate::cost::Cost;
+use crate::error::{Error, Result};
+use crate::linalg::Float;
+use crate::network::{Layer, Network, validate_sizes};
+use ndarray::{Array1, Array2};
+use safetensors::SafeTensors;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+
+pub const FORMAT: &str = "mlp";
+pub const FORMAT_VERSION: &str = "1";
+
+/// The bytes of a model file for `net`.
+pub fn to_bytes<T: Float>(net: &Network<T>) -> Vec<u8> {
+    // Tensors in name order, data laid out in that same order.
+    let mut tensors: BTreeMap<String, (Vec<usize>, Vec<T>)> = BTreeMap::new();
+    for (l, layer) in net.layers.iter().enumerate() {
+        let w = &layer.weights;
+        tensors.insert(
+            format!("layers.{l}.weights"),
+            (vec![w.nrows(), w.ncols()], w.iter().copied().collect()),
+        );
+        tensors.insert(
+            format!("layers.{l}.biases"),
+            (vec![layer.biases.len()], layer.biases.to_vec()),
+        );
+    }
+    let mut data = Vec::new();
+    let mut entries = Map::new();
+    for (name, (shape, values)) in &tensors {
+        let start = data.len();
+        for &v in values {
+            v.write_le(&mut data);
+        }
+        entries.insert(
+            name.clone(),
+            json!({"dtype": T::DTYPE, "shape": shape, "data_offsets": [start, data.len()]}),
+        );
+    }
+
+    let sizes = net
+        .sizes()
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let activations = net
+        .layers
+        .iter()
+        .map(|l| l.activation.name())
+        .collect::<Vec<_>>()
+        .join(",");
+    let metadata: BTreeMap<&str, String> = BTreeMap::from([
+        ("activations", activations),
+        ("cost", net.cost.name().to_string()),
+        ("data_sha256", hex(&Sha256::digest(&data))),
+        ("format", FORMAT.to_string()),
+        ("format_version", FORMAT_VERSION.to_string()),
+        ("sizes", sizes),
+    ]);
+    let mut header = Map::new();
+    header.insert("__metadata__".into(), json!(metadata));
+    header.extend(entries);
+    let mut header = serde_json::to_vec(&Value::Object(header)).expect("JSON of strings and numbers");
+    // Pad with spaces so the data starts 8-byte aligned, as the format recommends.
+    header.resize(header.len().next_multiple_of(8), b' ');
+
+    let mut out = Vec::with_capacity(8 + header.len() + data.len());
+    out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(&data);
+    out
+}
+
+/// Reads a model from the bytes of a file; `path` is named in errors. Nothing in the file is
+/// trusted: the header, every shape, the checksum and every value are checked.
+pub fn from_bytes<T: Float>(bytes: &[u8], path: &Path) -> Result<Network<T>> {
+    let bad = |msg: String| Error::model(path, msg);
+    let (_, header) =
+        SafeTensors::read_metadata(bytes).map_err(|e| bad(format!("safetensors header: {e}")))?;
+    let tensors = SafeTensors::deserialize(bytes).map_err(|e| bad(format!("safetensors: {e}")))?;
+    let meta = header
+        .metadata()
+        .as_ref()
+        .ok_or_else(|| bad("no __metadata__ in the header (not written by mlp?)".into()))?;
+    let field = |key: &str| -> Result<&String> {
+        meta.get(key)
+            .ok_or_else(|| bad(format!("metadata has no '{key}'")))
+    };
+
+    if field("format")? != FORMAT {
+        return Err(bad(format!(
+            "metadata 'format' is '{}', expected '{FORMAT}'",
+            field("format")?
+        )));
+    }
+    let version = field("format_version")?;
+    if version != FORMAT_VERSION {
+        return Err(bad(format!(
+            "format_version '{version}' is not supported (this mlp reads version {FORMAT_VERSION})"
+        )));
+    }
+    let sizes_text = field("sizes")?;
+    let sizes: Vec<usize> = sizes_text
+        .split(',')
+        .map(|s| s.trim().parse::<usize>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            bad(format!(
+                "metadata 'sizes' is '{sizes_text}', expected numbers like 784,30,10"
+            ))
+        })?;
+    validate_sizes(&sizes).map_err(|e| bad(format!("metadata 'sizes': {e}")))?;
+    let activations: Vec<Activation> = field("activations")?
+        .split(',')
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .map_err(|e| bad(format!("metadata 'activations': {e}")))?;
+    if activations.len() != sizes.len() - 1 {
+        return Err(bad(format!(
+            "metadata names {} activations for {} weight layers",
+            activations.len(),
+            sizes.len() - 1
+        )));
+    }
+    let cost: Cost = field("cost")?
+        .parse()
+        .map_err(|e| bad(format!("metadata 'cost': {e}")))?;
+
+    let header_end = bytes.len() - data_len(&tensors);
+    let digest = hex(&Sha256::digest(&bytes[header_end..]));
+    if &digest != field("data_sha256")? {
+        return Err(bad(format!(
+            "tensor data does not match its checksum (SHA-256 {digest}, metadata says {}): the file is corrupted",
+            field("data_sha256")?
+        )));
+    }
+
+    let expected_names = 2 * (sizes.len() - 1);
+    if tensors.len() != expected_names {
+        return Err(bad(format!(
+            "holds {} tensors, expected {expected_names} for sizes {sizes:?}",
+            tensors.len()
+        )));
+    }
+    let read = |name: String, shape: &[usize]| -> Result<Vec<T>> {
+        let t = tensors
+            .tensor(&name)
+            .map_err(|_| bad(format!("tensor '{name}' is missing")))?;
+        if format!("{:?}", t.dtype()) != T::DTYPE {
+            return Err(bad(format!(
+                "tensor '{name}' has dtype {:?}, expected {}",
+                t.dtype(),
+                T::DTYPE
+            )));
+        }
+        if t.shape() != shape {
+            return Err(bad(format!(
+                "tensor '{name}' has shape {:?}, expected {shape:?} for sizes {sizes:?}",
+                t.shape()
+            )));
+        }
+        let values: Vec<T> = t.data().chunks_exact(size_of::<T>()).map(T::read_le).collect();
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(bad(format!(
+                "tensor '{name}' holds a non-finite value at index {i}"
+            )));
+        }
+        Ok(values)
+    };
+    let mut layers = Vec::with_capacity(sizes.len() - 1);
+    for (l, (w, activation)) in sizes.windows(2).zip(activations).enumerate() {
+        let (n_in, n_out) = (w[0], w[1]);
+        let weights = read(format!("layers.{l}.weights"), &[n_out, n_in])?;
+        let biases = read(format!("layers.{l}.biases"), &[n_out])?;
+        layers.push(Layer {
+            weights: Array2::from_shape_vec((n_out, n_in), weights).expect("shape checked"),
+            biases: Array1::from(biases),
+            activation,
+        });
+    }
+    Ok(Network { layers, cost })
+}
+
+fn data_len(tensors: &SafeTensors) -> usize {
+    tensors.iter().map(|(_, t)| t.data().len()).sum()
+}
+
+/// Writes `net` to `path` atomically.
+pub fn save<T: Float>(net: &Network<T>, path: &Path) -> Result<()> {
+    write_atomic(path, &to_bytes(net))
+}
+
+/// Reads the model file at `path`.
+pub fn load<T: Float>(path: &Path) -> Result<Network<T>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    from_bytes(&bytes, path)
+}
+
+/// Writes `bytes` to a temporary file beside `path`, syncs it, and renames it over `path`:
+/// afterwards `path` holds either its old content or all of the new, never a part.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::Invalid(format!("{}: not a file name", path.display())))?;
+    let tmp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
+    let result = (|| {
+        let mut f = File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        // Make the rename itself durable.
+        File::open(dir)?.sync_all()
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(path, e));
+    }
+    Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::Init;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    fn net() -> Network<f32> {
+        Network::new(
+            &[4, 3, 2],
+            Init::StandardNormal,
+            &mut ChaCha8Rng::seed_from_u64(1),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn round_trip_and_readable_by_the_safetensors_crate() {
+        let n = net();
+        let bytes = to_bytes(&n);
+        assert_eq!(from_bytes::<f32>(&bytes, Path::new("m")).unwrap(), n);
+        let st = SafeTensors::deserialize(&bytes).unwrap();
+        assert_eq!(st.tensor("layers.1.weights").unwrap().shape(), &[2, 3]);
+        assert_eq!(to_bytes(&n), bytes, "deterministic bytes");
+    }
+
+    #[test]
+    fn every_flipped_byte_and_every_truncation_is_rejected() {
+        let bytes = to_bytes(&net());
+        for i in 0..bytes.len() {
+            let mut b = bytes.clone();
+            b[i] ^= 0x01;
+            assert!(from_bytes::<f32>(&b, Path::new("m")).is_err(), "byte {i} flipped");
+        }
+        for len in 0..bytes.len() {
+            assert!(
+                from_bytes::<f32>(&bytes[..len], Path::new("m")).is_err(),
+                "truncated to {len}"
+            );
+        }
+    }
+
+    fn replace(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
+        assert_eq!(from.len(), to.len());
+        let at = bytes
+            .windows(from.len())
+            .position(|w| w == from.as_bytes())
+            .expect("present");
+        let mut out = bytes.to_vec();
+        out[at..at + to.len()].copy_from_slice(to.as_bytes());
+        out
+    }
+
+    #[test]
+    fn wrong_version_and_shape_are_named() {
+        let n = net();
+        let bytes = to_bytes(&n);
+        let swapped = replace(&bytes, "\"format_version\":\"1\"", "\"format_version\":\"9\"");
+        let e = from_bytes::<f32>(&swapped, Path::new("m"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("format_version '9'"), "{e}");
+        let resized = replace(&bytes, "\"sizes\":\"4,3,2\"", "\"sizes\":\"3,4,2\"");
+        let e = from_bytes::<f32>(&resized, Path::new("m"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("has shape"), "{e}");
+    }
+}

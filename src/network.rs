@@ -1,0 +1,400 @@
+//! The multilayer perceptron: layers, initialisation, feedforward and backpropagation.
+//!
+//! Numbering. `sizes = [n_0, n_1, …, n_L]` are the neuron counts, `n_0` the inputs. `layers[l]`
+//! (for `l = 0 … L−1`) is the weight layer that feeds neuron layer `l + 1`: its `weights` are
+//! `W` with one row per neuron `j` it feeds and one column per neuron `k` of the layer before
+//! (`w_jk`, shape `n_{l+1} × n_l`), its `biases` are `b` (length `n_{l+1}`).
+//!
+//! Mini-batches are row-major matrices with one sample per row, so the lecture's column
+//! equations appear transposed:
+//!
+//! | lecture (one sample, columns)           | here (m samples, rows)                  |
+//! |-----------------------------------------|-----------------------------------------|
+//! | `a^l = W^l z^(l−1) + b^l`               | `A = Z_prev · Wᵀ + b`                   |
+//! | `z^l = σ(a^l)`                          | `Z = σ(A)`                              |
+//! | `δ^L = (z^L − y) ⊙ σ'(a^L)`             | `Cost::output_delta`                    |
+//! | `δ^l = ((W^(l+1))ᵀ δ^(l+1)) ⊙ σ'(a^l)`  | `Δ = (Δ_next · W_next) ⊙ σ'(A)`         |
+//! | `∂C/∂W^l = δ^l (z^(l−1))ᵀ`              | `∂C/∂W = (1/m) Δᵀ · Z_prev`             |
+//! | `∂C/∂b^l = δ^l`                         | `∂C/∂b = (1/m) Σ_rows Δ`                |
+
+use crate::activation::Activation;
+use crate::cost::Cost;
+use crate::error::{Error, Result};
+use crate::linalg::{Float, gemm};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip, s};
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+use std::fmt;
+use std::str::FromStr;
+
+/// How the weights and biases are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Init {
+    /// Weights and biases from N(0, 1), as in the lecture.
+    #[default]
+    StandardNormal,
+    /// Weights from N(0, 1/n_in) (so neurons do not start saturated), biases from N(0, 1).
+    ScaledNormal,
+}
+
+impl Init {
+    pub fn name(self) -> &'static str {
+        match self {
+            Init::StandardNormal => "standard-normal",
+            Init::ScaledNormal => "scaled-normal",
+        }
+    }
+}
+
+impl fmt::Display for Init {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Init {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "standard-normal" => Ok(Init::StandardNormal),
+            "scaled-normal" => Ok(Init::ScaledNormal),
+            _ => Err(format!(
+                "unknown initialisation '{s}' (expected: standard-normal, scaled-normal)"
+            )),
+        }
+    }
+}
+
+/// One weight layer: `z = f(W·z_prev + b)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer<T> {
+    /// `n_out × n_in`: row `j` holds the weights into neuron `j`.
+    pub weights: Array2<T>,
+    /// `n_out`.
+    pub biases: Array1<T>,
+    pub activation: Activation,
+}
+
+impl<T: Float> Layer<T> {
+    pub fn inputs(&self) -> usize {
+        self.weights.ncols()
+    }
+    pub fn neurons(&self) -> usize {
+        self.weights.nrows()
+    }
+}
+
+/// A multilayer perceptron and the cost it is trained on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Network<T> {
+    pub layers: Vec<Layer<T>>,
+    pub cost: Cost,
+}
+
+/// Checks that `sizes` describes a network: at least an input and an output layer, no empty layer.
+pub fn validate_sizes(sizes: &[usize]) -> Result<()> {
+    if sizes.len() < 2 {
+        return Err(Error::Invalid(format!(
+            "a network needs at least two layers (inputs and outputs), got {sizes:?}"
+        )));
+    }
+    if let Some(i) = sizes.iter().position(|&n| n == 0) {
+        return Err(Error::Invalid(format!(
+            "layer {i} of {sizes:?} has no neurons; every layer needs at least one"
+        )));
+    }
+    Ok(())
+}
+
+impl<T: Float> Network<T> {
+    /// A network with the given layer sizes, sigmoid neurons and the quadratic cost, drawn
+    /// from `rng`. The draws are made in f64 and rounded, so an f32 and an f64 network from
+    /// the same seed hold the same numbers (up to rounding).
+    pub fn new(sizes: &[usize], init: Init, rng: &mut impl Rng) -> Result<Self> {
+        validate_sizes(sizes)?;
+        let mut normal = || -> f64 { StandardNormal.sample(rng) };
+        let layers = sizes
+            .windows(2)
+            .map(|w| {
+                let (n_in, n_out) = (w[0], w[1]);
+                let scale = match init {
+                    Init::StandardNormal => 1.0,
+                    Init::ScaledNormal => 1.0 / (n_in as f64).sqrt(),
+                };
+                let weights =
+                    Array2::from_shape_simple_fn((n_out, n_in), || T::from_f64_lossy(scale * normal()));
+                let biases = Array1::from_shape_simple_fn(n_out, || T::from_f64_lossy(normal()));
+                Layer {
+                    weights,
+                    biases,
+                    activation: Activation::Sigmoid,
+                }
+            })
+            .collect();
+        Ok(Network {
+            layers,
+            cost: Cost::Quadratic,
+        })
+    }
+
+    /// `[n_0, n_1, …, n_L]`.
+    pub fn sizes(&self) -> Vec<usize> {
+        let mut sizes = vec![self.layers[0].inputs()];
+        sizes.extend(self.layers.iter().map(Layer::neurons));
+        sizes
+    }
+
+    pub fn n_inputs(&self) -> usize {
+        self.layers[0].inputs()
+    }
+
+    pub fn n_outputs(&self) -> usize {
+        self.layers[self.layers.len() - 1].neurons()
+    }
+
+    /// Feedforward for one sample, written exactly as the lecture's equations. It allocates;
+    /// it is the reference that the batch version is tested against.
+    pub fn feedforward(&self, x: ArrayView1<T>) -> Array1<T> {
+        let mut z = x.to_owned();
+        for layer in &self.layers {
+            // a^l = W^l z^(l−1) + b^l
+            let a = layer.weights.dot(&z) + &layer.biases;
+            // z^l = f(a^l)
+            z = a.mapv(|a| layer.activation.apply(a));
+        }
+        z
+    }
+
+    /// Feedforward for a mini-batch `x` (`m × n_0`, one sample per row, `m ≤` the workspace's
+    /// capacity). Keeps every layer's `a` and `z` in `ws`; returns the outputs `z^L` (`m × n_L`).
+    pub fn feedforward_batch<'w>(&self, x: ArrayView2<T>, ws: &'w mut Workspace<T>) -> ArrayView2<'w, T> {
+        let m = ws.check_batch(self, x.nrows(), x.ncols());
+        for (l, layer) in self.layers.iter().enumerate() {
+            let (done, todo) = ws.z.split_at_mut(l);
+            let z_prev = if l == 0 { x } else { done[l - 1].slice(s![..m, ..]) };
+            let mut a = ws.a[l].slice_mut(s![..m, ..]);
+            let mut z = todo[0].slice_mut(s![..m, ..]);
+            // A = Z_prev · Wᵀ
+            gemm(T::one(), z_prev, layer.weights.t(), T::zero(), &mut a);
+            // A += b;  Z = f(A)   (one pass over the memory)
+            let act = layer.activation;
+            Zip::from(a.rows_mut())
+                .and(z.rows_mut())
+                .for_each(|mut a_row, mut z_row| {
+                    Zip::from(&mut a_row)
+                        .and(&mut z_row)
+                        .and(&layer.biases)
+                        .for_each(|a, z, &b| {
+                            *a += b;
+                            *z = act.apply(*a);
+                        });
+                });
+        }
+        ws.z[self.layers.len() - 1].slice(s![..m, ..])
+    }
+
+    /// Backpropagation over a mini-batch: feedforward, then the deltas from the output layer
+    /// back to the first, then `∂C/∂W` and `∂C/∂b` of the mini-batch's mean cost
+    /// `C = (1/m) Σ_x C_x` into `ws.grads`. Returns `Σ_x C_x` (before any update).
+    pub fn backprop(&self, x: ArrayView2<T>, y: ArrayView2<T>, ws: &mut Workspace<T>) -> T {
+        let m = x.nrows();
+        let n_layers = self.layers.len();
+        assert_eq!(y.dim(), (m, self.n_outputs()), "backprop: target shape");
+        self.feedforward_batch(x, ws);
+
+        let last = n_layers - 1;
+        let output = ws.z[last].slice(s![..m, ..]);
+        let total_cost = self.cost.total(output, y);
+        // δ^L = ∂C_x/∂a^L (the cost knows its own formula)
+        self.cost.output_delta(
+            self.layers[last].activation,
+            ws.a[last].slice(s![..m, ..]),
+            output,
+            y,
+            ws.delta[last].slice_mut(s![..m, ..]),
+        );
+
+        let inv_m = T::one() / T::from_usize(m).expect("batch size fits the float type");
+        for l in (0..n_layers).rev() {
+            let (before, from_l) = ws.delta.split_at_mut(l);
+            let delta = from_l[0].slice(s![..m, ..]);
+            let z_prev = if l == 0 { x } else { ws.z[l - 1].slice(s![..m, ..]) };
+
+            // ∂C/∂W = (1/m) Δᵀ · Z_prev
+            gemm(
+                inv_m,
+                delta.t(),
+                z_prev,
+                T::zero(),
+                &mut ws.grads.weights[l].view_mut(),
+            );
+            // ∂C/∂b = (1/m) Σ_rows Δ
+            let grad_b = &mut ws.grads.biases[l];
+            grad_b.fill(T::zero());
+            for row in delta.rows() {
+                *grad_b += &row;
+            }
+            *grad_b *= inv_m;
+
+            if l > 0 {
+                // δ^(l−1) = (Δ · W) ⊙ f'(A_prev)
+                let mut delta_prev = before[l - 1].slice_mut(s![..m, ..]);
+                gemm(
+                    T::one(),
+                    delta,
+                    self.layers[l].weights.view(),
+                    T::zero(),
+                    &mut delta_prev,
+                );
+                let act = self.layers[l - 1].activation;
+                Zip::from(&mut delta_prev)
+                    .and(ws.a[l - 1].slice(s![..m, ..]))
+                    .and(z_prev)
+                    .for_each(|d, &a, &z| *d *= act.derivative(a, z));
+            }
+        }
+        total_cost
+    }
+
+    /// Outputs for any number of samples (`n × n_0` in, `n × n_L` out), computed in chunks.
+    pub fn predict(&self, x: ArrayView2<T>) -> Array2<T> {
+        const CHUNK: usize = 1000;
+        let mut out = Array2::zeros((x.nrows(), self.n_outputs()));
+        let mut ws = Workspace::new(self, CHUNK.min(x.nrows()).max(1));
+        for (xc, mut oc) in x
+            .axis_chunks_iter(Axis(0), CHUNK)
+            .zip(out.axis_chunks_iter_mut(Axis(0), CHUNK))
+        {
+            oc.assign(&self.feedforward_batch(xc, &mut ws));
+        }
+        out
+    }
+
+    /// Number of weights and biases.
+    pub fn n_parameters(&self) -> usize {
+        self.layers.iter().map(|l| l.weights.len() + l.biases.len()).sum()
+    }
+
+    /// True when every weight and bias is finite.
+    pub fn is_finite(&self) -> bool {
+        self.layers
+            .iter()
+            .all(|l| l.weights.iter().chain(l.biases.iter()).all(|v| v.is_finite()))
+    }
+}
+
+/// `∂C/∂W` and `∂C/∂b` for every layer, shaped like the network's weights and biases.
+#[derive(Debug, Clone)]
+pub struct Gradients<T> {
+    pub weights: Vec<Array2<T>>,
+    pub biases: Vec<Array1<T>>,
+}
+
+/// Every intermediate of feedforward and backpropagation for mini-batches of up to
+/// `capacity` samples, allocated once so that a training step allocates nothing.
+#[derive(Debug, Clone)]
+pub struct Workspace<T> {
+    capacity: usize,
+    /// `a[l]`: `capacity × n_{l+1}`, weighted inputs of neuron layer `l + 1`.
+    pub a: Vec<Array2<T>>,
+    /// `z[l]`: `capacity × n_{l+1}`, activations of neuron layer `l + 1`.
+    pub z: Vec<Array2<T>>,
+    /// `delta[l]`: `capacity × n_{l+1}`, `∂C_x/∂a` of neuron layer `l + 1`.
+    pub delta: Vec<Array2<T>>,
+    pub grads: Gradients<T>,
+}
+
+impl<T: Float> Workspace<T> {
+    pub fn new(net: &Network<T>, capacity: usize) -> Self {
+        let per_layer = || -> Vec<Array2<T>> {
+            net.layers
+                .iter()
+                .map(|l| Array2::zeros((capacity, l.neurons())))
+                .collect()
+        };
+        Workspace {
+            capacity,
+            a: per_layer(),
+            z: per_layer(),
+            delta: per_layer(),
+            grads: Gradients {
+                weights: net
+                    .layers
+                    .iter()
+                    .map(|l| Array2::zeros(l.weights.dim()))
+                    .collect(),
+                biases: net.layers.iter().map(|l| Array1::zeros(l.biases.dim())).collect(),
+            },
+        }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    fn check_batch(&self, net: &Network<T>, m: usize, n_in: usize) -> usize {
+        assert!(
+            m <= self.capacity,
+            "mini-batch of {m} exceeds the workspace's {}",
+            self.capacity
+        );
+        assert_eq!(
+            n_in,
+            net.n_inputs(),
+            "mini-batch width must equal the network's inputs"
+        );
+        assert_eq!(
+            self.a.len(),
+            net.layers.len(),
+            "workspace built for another network"
+        );
+        m
+    }
+}
+
+/// Accuracy helper: the index of the largest output in each row.
+pub fn argmax_rows<'a, T: Float>(outputs: ArrayView2<'a, T>) -> impl Iterator<Item = usize> + 'a {
+    (0..outputs.nrows()).map(move |r| {
+        let row = outputs.row(r);
+        let mut best = 0;
+        for (i, &v) in row.iter().enumerate() {
+            if v > row[best] {
+                best = i;
+            }
+        }
+        best
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn batch_feedforward_equals_per_sample() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let net: Network<f64> = Network::new(&[6, 5, 4, 3], Init::StandardNormal, &mut rng).unwrap();
+        let x = Array2::from_shape_fn((7, 6), |(i, j)| ((i * 6 + j) as f64 * 0.37).sin());
+        let mut ws = Workspace::new(&net, 8);
+        let batch = net.feedforward_batch(x.view(), &mut ws).to_owned();
+        for (i, row) in x.rows().into_iter().enumerate() {
+            let single = net.feedforward(row);
+            for (b, s) in batch.row(i).iter().zip(&single) {
+                assert!((b - s).abs() < 1e-12);
+            }
+        }
+        assert_eq!(net.predict(x.view()), batch);
+    }
+
+    #[test]
+    fn sizes_are_validated() {
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        assert!(Network::<f32>::new(&[3], Init::StandardNormal, &mut rng).is_err());
+        assert!(Network::<f32>::new(&[3, 0, 2], Init::StandardNormal, &mut rng).is_err());
+        let net = Network::<f32>::new(&[3, 4, 2], Init::ScaledNormal, &mut rng).unwrap();
+        assert_eq!(net.sizes(), vec![3, 4, 2]);
+        assert_eq!(net.n_parameters(), 3 * 4 + 4 + 4 * 2 + 2);
+    }
+}
