@@ -11,7 +11,7 @@
 //! bends large gradients by truncation. The extrapolation needs ~10–20 passes per parameter.
 
 use crate::error::Result;
-use crate::network::{Init, Network, Workspace};
+use crate::network::{Gradients, Init, Network, Workspace};
 use ndarray::{Array2, ArrayView2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -50,47 +50,53 @@ pub fn gradient_check(sizes: &[usize], seed: u64) -> Result<GradCheck> {
     let start = Instant::now();
     net.backprop(x.view(), y.view(), &mut ws);
     let backprop_seconds = start.elapsed().as_secs_f64();
-    let grads = ws.grads.clone();
 
     let start = Instant::now();
+    let (max_relative_error, numerical_passes) = compare(&mut net, x.view(), y.view(), &ws.grads);
+    Ok(GradCheck {
+        max_relative_error,
+        numerical_seconds: start.elapsed().as_secs_f64(),
+        backprop_seconds,
+        parameters: net.n_parameters(),
+        numerical_passes,
+    })
+}
+
+/// The largest relative difference between `grads` and the numerical derivatives of the mean
+/// cost of `net` on `(x, y)`, and the feedforward passes it took. `net` is left as it was.
+pub fn compare(
+    net: &mut Network<f64>,
+    x: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    grads: &Gradients<f64>,
+) -> (f64, usize) {
+    let mut ws = Workspace::new(net, x.nrows());
     let mut max_relative_error = 0.0f64;
     let mut passes = 0;
     for l in 0..net.layers.len() {
+        let n_in = net.layers[l].inputs();
         let n_weights = net.layers[l].weights.len();
         for i in 0..n_weights + net.layers[l].biases.len() {
             let (numerical, analytic) = if i < n_weights {
-                let idx = (
-                    i / net.layers[l].weights.ncols(),
-                    i % net.layers[l].weights.ncols(),
-                );
-                let d = central_difference(&mut net, &mut ws, x.view(), y.view(), &mut passes, |n| {
-                    &mut n.layers[l].weights[idx]
-                });
-                (d, grads.weights[l][idx])
+                let jk = (i / n_in, i % n_in);
+                let d = derivative(net, &mut ws, x, y, &mut passes, |n| &mut n.layers[l].weights[jk]);
+                (d, grads.weights[l][jk])
             } else {
                 let j = i - n_weights;
-                let d = central_difference(&mut net, &mut ws, x.view(), y.view(), &mut passes, |n| {
-                    &mut n.layers[l].biases[j]
-                });
+                let d = derivative(net, &mut ws, x, y, &mut passes, |n| &mut n.layers[l].biases[j]);
                 (d, grads.biases[l][j])
             };
             let scale = numerical.abs().max(analytic.abs()).max(FLOOR);
             max_relative_error = max_relative_error.max((numerical - analytic).abs() / scale);
         }
     }
-    Ok(GradCheck {
-        max_relative_error,
-        numerical_seconds: start.elapsed().as_secs_f64(),
-        backprop_seconds,
-        parameters: net.n_parameters(),
-        numerical_passes: passes,
-    })
+    (max_relative_error, passes)
 }
 
 /// `∂C/∂p` for the parameter `param` picks, by Ridders' extrapolation of central differences
 /// (Numerical Recipes, `dfridr`); the parameter is restored afterwards. Adds the feedforward
 /// passes it made to `passes`.
-fn central_difference(
+fn derivative(
     net: &mut Network<f64>,
     ws: &mut Workspace<f64>,
     x: ArrayView2<f64>,

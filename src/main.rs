@@ -77,7 +77,7 @@ struct TrainArgs {
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     batch_size: u64,
     /// Learning rate η (positive).
-    #[arg(long, default_value_t = 3.0, value_parser = parse_eta)]
+    #[arg(long, default_value_t = 3.0, value_parser = parse_eta, allow_negative_numbers = true)]
     eta: f64,
     /// Weight initialisation: standard-normal (N(0,1), the lecture's) or scaled-normal (N(0,1/n_in)).
     #[arg(long, default_value = "standard-normal")]

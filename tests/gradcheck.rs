@@ -1,0 +1,56 @@
+//! Backpropagation agrees with numerical derivatives for random networks of several shapes.
+
+use mlp::gradcheck::{compare, gradient_check};
+use mlp::{Init, Network, Workspace};
+use ndarray::Array2;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+#[test]
+fn backprop_matches_numerical_gradients() {
+    let shapes: [&[usize]; 6] = [
+        &[1, 1],
+        &[3, 2],
+        &[5, 4, 3],
+        &[10, 7, 5, 3],
+        &[30, 40, 20, 10],
+        &[64, 30, 10],
+    ];
+    for sizes in shapes {
+        for seed in 0..4 {
+            let g = gradient_check(sizes, seed).unwrap();
+            assert!(
+                g.max_relative_error < 1e-6,
+                "sizes {sizes:?} seed {seed}: max relative error {}",
+                g.max_relative_error
+            );
+            assert!(g.numerical_passes >= 2 * g.parameters);
+        }
+    }
+}
+
+#[test]
+fn a_wrong_gradient_is_caught() {
+    // The check is worth something only if it can fail. The lecture's loose output error
+    // (y − z instead of z − y) flips the sign of every gradient; so does negating them here.
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let mut net: Network<f64> = Network::new(&[4, 3, 2], Init::StandardNormal, &mut rng).unwrap();
+    let x = Array2::from_shape_fn((3, 4), |(i, j)| (i + j) as f64 / 7.0);
+    let y = Array2::from_shape_fn((3, 2), |(i, j)| ((i + j) % 2) as f64);
+    let mut ws = Workspace::new(&net, 3);
+    net.backprop(x.view(), y.view(), &mut ws);
+    let (right, _) = compare(&mut net, x.view(), y.view(), &ws.grads);
+    assert!(right < 1e-6, "{right}");
+
+    let mut flipped = ws.grads.clone();
+    flipped.weights.iter_mut().for_each(|w| w.mapv_inplace(|g| -g));
+    flipped.biases.iter_mut().for_each(|b| b.mapv_inplace(|g| -g));
+    let (wrong, _) = compare(&mut net, x.view(), y.view(), &flipped);
+    assert!(wrong > 1.0, "negated gradients gave relative error {wrong}");
+
+    // One slightly wrong weight gradient is caught too.
+    let mut nudged = ws.grads.clone();
+    nudged.weights[0][[1, 2]] *= 1.001;
+    let (wrong, _) = compare(&mut net, x.view(), y.view(), &nudged);
+    assert!(wrong > 1e-4, "{wrong}");
+}
