@@ -4,6 +4,9 @@
 
 use mlp::perceptron::{self, INPUTS_2, Perceptron};
 
+/// A two-input boolean function, the truth to learn.
+type Gate = fn(u8, u8) -> u8;
+
 fn main() {
     let nand = Perceptron::nand();
     println!("NAND perceptron: w = {:?}, b = {}", nand.weights, nand.bias);
@@ -20,7 +23,7 @@ fn main() {
     }
 
     println!("\nRosenblatt's rule (eta 0.1, at most 100 epochs):");
-    let gates: [(&str, fn(u8, u8) -> u8); 4] = [
+    let gates: [(&str, Gate); 4] = [
         ("AND", |a, b| a & b),
         ("OR", |a, b| a | b),
         ("NAND", |a, b| 1 - (a & b)),
