@@ -48,7 +48,16 @@ impl Dataset {
             let mut x_row = x.row_mut(r);
             match &self.features {
                 Features::Pixels(p) => {
-                    x_row.zip_mut_with(&p.row(i), |x, &b| *x = T::from_u8(b).unwrap() * scale)
+                    let (src, dst) = (p.row(i), x_row.as_slice_mut());
+                    match (src.as_slice(), dst) {
+                        // Contiguous rows (always, for our own buffers): a loop LLVM vectorises.
+                        (Some(src), Some(dst)) => {
+                            for (x, &b) in dst.iter_mut().zip(src) {
+                                *x = T::from_byte(b) * scale;
+                            }
+                        }
+                        _ => x_row.zip_mut_with(&p.row(i), |x, &b| *x = T::from_byte(b) * scale),
+                    }
                 }
                 Features::Values(v) => x_row.zip_mut_with(&v.row(i), |x, &f| *x = T::from_f32(f).unwrap()),
             }

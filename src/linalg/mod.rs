@@ -1,5 +1,7 @@
 //! The matrix products and the number type. The only place that talks to the GEMM crate and
-//! knows about memory layout and threads.
+//! knows about memory layout, SIMD and threads.
+
+pub mod small;
 
 use ndarray::{ArrayView2, ArrayViewMut2, ScalarOperand};
 use std::fmt::{Debug, Display};
@@ -25,9 +27,15 @@ pub trait Float:
     /// The safetensors dtype name (`F32`, `F64`).
     const DTYPE: &'static str;
     fn from_f64_lossy(x: f64) -> Self;
+    /// The byte's value (`b as Self`).
+    fn from_byte(b: u8) -> Self;
     fn write_le(self, out: &mut Vec<u8>);
     /// Reads one value from exactly `size_of::<Self>()` little-endian bytes.
     fn read_le(bytes: &[u8]) -> Self;
+    /// `C ← β·C + α·A·B` by a hand-written kernel, if one fits; false if none did anything.
+    fn small_gemm(_alpha: Self, _a: ArrayView2<Self>, _b: ArrayView2<Self>, _beta: Self, _c: &mut ArrayViewMut2<Self>) -> bool {
+        false
+    }
 }
 
 impl Float for f32 {
@@ -35,11 +43,17 @@ impl Float for f32 {
     fn from_f64_lossy(x: f64) -> Self {
         x as f32
     }
+    fn from_byte(b: u8) -> Self {
+        b as f32
+    }
     fn write_le(self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_le_bytes());
     }
     fn read_le(bytes: &[u8]) -> Self {
         f32::from_le_bytes(bytes.try_into().expect("4 bytes"))
+    }
+    fn small_gemm(alpha: f32, a: ArrayView2<f32>, b: ArrayView2<f32>, beta: f32, c: &mut ArrayViewMut2<f32>) -> bool {
+        small::try_gemm(alpha, a, b, beta, c)
     }
 }
 
@@ -47,6 +61,9 @@ impl Float for f64 {
     const DTYPE: &'static str = "F64";
     fn from_f64_lossy(x: f64) -> Self {
         x
+    }
+    fn from_byte(b: u8) -> Self {
+        b as f64
     }
     fn write_le(self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_le_bytes());
@@ -67,7 +84,7 @@ pub fn gemm<T: Float>(alpha: T, a: ArrayView2<T>, b: ArrayView2<T>, beta: T, c: 
     let (k2, n) = b.dim();
     assert_eq!(k, k2, "gemm: inner dimensions");
     assert_eq!(c.dim(), (m, n), "gemm: output shape");
-    if m == 0 || n == 0 {
+    if m == 0 || n == 0 || T::small_gemm(alpha, a, b, beta, c) {
         return;
     }
     let parallelism = if m * n * k >= PARALLEL_MIN_FLOPS {

@@ -1,0 +1,298 @@
+//! Hand-written float32 matrix products for the small shapes of mini-batch training (e.g.
+//! 10×784 · 784×30), where the general GEMM crate spends more time packing and dispatching
+//! than multiplying. AVX-512 only; [`try_gemm`] declines (and the caller uses the crate) on
+//! other processors and for large products.
+//!
+//! Two forms, after the layout of the operands (all row-major, `C` with unit column stride):
+//! - `nt`: `C = β·C + α·A·Bᵀ` with the rows of `A` and `B` both contiguous: every `C[i][j]`
+//!   is a dot product of two rows (feedforward: `A = Z_prev · Wᵀ`).
+//! - `nn`: `C = β·C + α·A·B` with the rows of `B` contiguous: every row of `C` is a weighted
+//!   sum of rows of `B` (weight gradients `Δᵀ·Z_prev`, deltas `Δ·W`). `A` may have any strides.
+
+use ndarray::{ArrayView2, ArrayViewMut2};
+
+/// Products with more multiply-adds than this go to the GEMM crate (packing pays off there,
+/// and it can use both cores).
+pub const MAX_MACS: usize = 1 << 21;
+
+/// Computes `C ← β·C + α·A·B` if a kernel here fits the shapes and layouts and the processor
+/// has AVX-512; returns false (having done nothing) otherwise.
+pub fn try_gemm(alpha: f32, a: ArrayView2<f32>, b: ArrayView2<f32>, beta: f32, c: &mut ArrayViewMut2<f32>) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let (m, k) = a.dim();
+        let n = b.ncols();
+        if m * n * k > MAX_MACS || !std::arch::is_x86_feature_detected!("avx512f") {
+            return false;
+        }
+        let (sa, sb, sc) = (a.strides(), b.strides(), c.strides());
+        if sc[1] != 1 || sa.iter().chain(sb).chain(sc).any(|&s| s < 0) {
+            return false;
+        }
+        let (sa, sb, ldc) = ([sa[0] as usize, sa[1] as usize], [sb[0] as usize, sb[1] as usize], sc[0] as usize);
+        // SAFETY: the pointers and strides describe live views of the checked shapes; `c` is
+        // borrowed mutably so it overlaps neither input; AVX-512F was detected above.
+        unsafe {
+            if sb[1] == 1 {
+                avx512::nn(m, n, k, alpha, a.as_ptr(), sa, b.as_ptr(), sb[0], beta, c.as_mut_ptr(), ldc);
+                return true;
+            }
+            if sb[0] == 1 && sa[1] == 1 {
+                // B is the transpose of an n×k row-major matrix with row stride sb[1].
+                avx512::nt(m, n, k, alpha, a.as_ptr(), sa[0], b.as_ptr(), sb[1], beta, c.as_mut_ptr(), ldc);
+                return true;
+            }
+        }
+    }
+    let _ = (alpha, a, b, beta, c);
+    false
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use std::arch::x86_64::*;
+
+    /// Lanes of a 512-bit register.
+    const L: usize = 16;
+
+    /// The first `n` lanes (`n ≤ 16`).
+    #[inline(always)]
+    fn mask(n: usize) -> __mmask16 {
+        if n >= L { 0xffff } else { ((1u32 << n) - 1) as __mmask16 }
+    }
+
+    /// `C[i][j] ← β·C[i][j] + α·Σ_p A[i][p]·B[j][p]`; `A`: m×k (row stride lda), `B`: n×k
+    /// (row stride ldb), `C`: m×n (row stride ldc).
+    #[target_feature(enable = "avx512f")]
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn nt(
+        m: usize,
+        n: usize,
+        k: usize,
+        alpha: f32,
+        a: *const f32,
+        lda: usize,
+        b: *const f32,
+        ldb: usize,
+        beta: f32,
+        c: *mut f32,
+        ldc: usize,
+    ) {
+        // Tiles of up to 4 rows of A × 4 rows of B: 16 accumulators + 4 + 1 registers of 32
+        // (5×4 tiles made LLVM spill accumulators to the stack).
+        let mut i = 0;
+        while i < m {
+            let mr = (m - i).min(4);
+            let mut j = 0;
+            while j < n {
+                let nr = (n - j).min(4);
+                let (ap, bp, cp) = unsafe { (a.add(i * lda), b.add(j * ldb), c.add(i * ldc + j)) };
+                macro_rules! tile {
+                    ($($mr:literal $nr:literal),*) => {
+                        match (mr, nr) {
+                            $(($mr, $nr) => unsafe { nt_tile::<$mr, $nr>(k, alpha, ap, lda, bp, ldb, beta, cp, ldc) },)*
+                            _ => unreachable!(),
+                        }
+                    };
+                }
+                tile!(1 1, 1 2, 1 3, 1 4, 2 1, 2 2, 2 3, 2 4, 3 1, 3 2, 3 3, 3 4, 4 1, 4 2, 4 3, 4 4);
+                j += nr;
+            }
+            i += mr;
+        }
+    }
+
+    #[target_feature(enable = "avx512f")]
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)] // its own function: a clean register allocation for the accumulators
+    unsafe fn nt_tile<const MR: usize, const NR: usize>(
+        k: usize,
+        alpha: f32,
+        a: *const f32,
+        lda: usize,
+        b: *const f32,
+        ldb: usize,
+        beta: f32,
+        c: *mut f32,
+        ldc: usize,
+    ) {
+        // Index loops with constant bounds: LLVM unrolls them and keeps `acc` in registers
+        // (iterator adaptors over the arrays made it spill them to the stack).
+        let mut acc = [[_mm512_setzero_ps(); NR]; MR];
+        let mut p = 0;
+        while p < k {
+            let mk = mask(k - p);
+            let mut bv = [_mm512_setzero_ps(); NR];
+            #[allow(clippy::needless_range_loop)]
+            for jj in 0..NR {
+                bv[jj] = unsafe { _mm512_maskz_loadu_ps(mk, b.add(jj * ldb + p)) };
+            }
+            #[allow(clippy::needless_range_loop)]
+            for ii in 0..MR {
+                let av = unsafe { _mm512_maskz_loadu_ps(mk, a.add(ii * lda + p)) };
+                for jj in 0..NR {
+                    acc[ii][jj] = _mm512_fmadd_ps(av, bv[jj], acc[ii][jj]);
+                }
+            }
+            p += L;
+        }
+        for (ii, row) in acc.iter().enumerate() {
+            for (jj, &v) in row.iter().enumerate() {
+                let dst = unsafe { c.add(ii * ldc + jj) };
+                let dot = _mm512_reduce_add_ps(v);
+                unsafe { *dst = if beta == 0.0 { alpha * dot } else { beta * *dst + alpha * dot } };
+            }
+        }
+    }
+
+    /// `C[i][:] ← β·C[i][:] + α·Σ_s A[i][s]·B[s][:]`; `A`: m×s with element strides `sa`,
+    /// `B`: s×n (row stride ldb), `C`: m×n (row stride ldc).
+    #[target_feature(enable = "avx512f")]
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn nn(
+        m: usize,
+        n: usize,
+        s: usize,
+        alpha: f32,
+        a: *const f32,
+        sa: [usize; 2],
+        b: *const f32,
+        ldb: usize,
+        beta: f32,
+        c: *mut f32,
+        ldc: usize,
+    ) {
+        // Tiles of up to 4 rows of C × 4 vectors of 16 columns: 16 accumulators.
+        const COLS: usize = 4 * L;
+        let mut i = 0;
+        while i < m {
+            let mr = (m - i).min(4);
+            let mut j = 0;
+            while j < n {
+                let nc = (n - j).min(COLS);
+                let (ap, bp, cp) = unsafe { (a.add(i * sa[0]), b.add(j), c.add(i * ldc + j)) };
+                macro_rules! tile {
+                    ($($mr:literal $nv:literal),*) => {
+                        match (mr, nc.div_ceil(L)) {
+                            $(($mr, $nv) => unsafe { nn_tile::<$mr, $nv>(s, nc, alpha, ap, sa, bp, ldb, beta, cp, ldc) },)*
+                            _ => unreachable!(),
+                        }
+                    };
+                }
+                tile!(1 1, 1 2, 1 3, 1 4, 2 1, 2 2, 2 3, 2 4, 3 1, 3 2, 3 3, 3 4, 4 1, 4 2, 4 3, 4 4);
+                j += nc;
+            }
+            i += mr;
+        }
+    }
+
+    #[target_feature(enable = "avx512f")]
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)] // its own function: a clean register allocation for the accumulators
+    unsafe fn nn_tile<const MR: usize, const NV: usize>(
+        s: usize,
+        nc: usize,
+        alpha: f32,
+        a: *const f32,
+        sa: [usize; 2],
+        b: *const f32,
+        ldb: usize,
+        beta: f32,
+        c: *mut f32,
+        ldc: usize,
+    ) {
+        let mut masks = [0 as __mmask16; NV];
+        for (v, m) in masks.iter_mut().enumerate() {
+            *m = mask(nc - v * L);
+        }
+        let mut acc = [[_mm512_setzero_ps(); NV]; MR];
+        if beta != 0.0 {
+            let vb = _mm512_set1_ps(beta);
+            for (ii, row) in acc.iter_mut().enumerate() {
+                for (v, acc) in row.iter_mut().enumerate() {
+                    let old = unsafe { _mm512_maskz_loadu_ps(masks[v], c.add(ii * ldc + v * L)) };
+                    *acc = _mm512_mul_ps(vb, old);
+                }
+            }
+        }
+        for p in 0..s {
+            let mut bv = [_mm512_setzero_ps(); NV];
+            #[allow(clippy::needless_range_loop)]
+            for v in 0..NV {
+                bv[v] = unsafe { _mm512_maskz_loadu_ps(masks[v], b.add(p * ldb + v * L)) };
+            }
+            #[allow(clippy::needless_range_loop)]
+            for ii in 0..MR {
+                let coef = _mm512_set1_ps(alpha * unsafe { *a.add(ii * sa[0] + p * sa[1]) });
+                for v in 0..NV {
+                    acc[ii][v] = _mm512_fmadd_ps(coef, bv[v], acc[ii][v]);
+                }
+            }
+        }
+        for (ii, row) in acc.iter().enumerate() {
+            for (v, &x) in row.iter().enumerate() {
+                unsafe { _mm512_mask_storeu_ps(c.add(ii * ldc + v * L), masks[v], x) };
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    fn naive(alpha: f32, a: ArrayView2<f32>, b: ArrayView2<f32>, beta: f32, c: &Array2<f32>) -> Array2<f64> {
+        Array2::from_shape_fn(c.dim(), |(i, j)| {
+            let dot: f64 = (0..a.ncols()).map(|p| a[[i, p]] as f64 * b[[p, j]] as f64).sum();
+            beta as f64 * c[[i, j]] as f64 + alpha as f64 * dot
+        })
+    }
+
+    fn close(got: &Array2<f32>, want: &Array2<f64>) {
+        for (g, w) in got.iter().zip(want) {
+            assert!((*g as f64 - w).abs() <= 1e-4 * (1.0 + w.abs()), "{g} vs {w}");
+        }
+    }
+
+    fn filled(rows: usize, cols: usize, seed: usize) -> Array2<f32> {
+        Array2::from_shape_fn((rows, cols), |(i, j)| (((i * 31 + j * 17 + seed) % 23) as f32 - 11.0) / 7.0)
+    }
+
+    #[test]
+    fn both_forms_match_a_naive_product_on_every_edge_shape() {
+        if !cfg!(target_arch = "x86_64") || !std::arch::is_x86_feature_detected!("avx512f") {
+            eprintln!("no AVX-512: the kernels are not used on this processor");
+            return;
+        }
+        for (m, n, k) in [(1, 1, 1), (10, 30, 784), (10, 10, 30), (7, 13, 17), (5, 4, 16), (6, 5, 33), (3, 70, 5)] {
+            for (alpha, beta) in [(1.0, 0.0), (-0.3, 1.0), (2.0, 0.5)] {
+                let a = filled(m, k, 1);
+                // nt: B given as the transpose of an n×k matrix.
+                let bt = filled(n, k, 2);
+                let mut c = filled(m, n, 3);
+                let want = naive(alpha, a.view(), bt.t(), beta, &c);
+                assert!(try_gemm(alpha, a.view(), bt.t(), beta, &mut c.view_mut()));
+                close(&c, &want);
+                // nn: B row-major k×n, A as a transposed view (strided).
+                let b = filled(k, n, 4);
+                let at = filled(k, m, 5);
+                let mut c = filled(m, n, 6);
+                let want = naive(alpha, at.t(), b.view(), beta, &c);
+                assert!(try_gemm(alpha, at.t(), b.view(), beta, &mut c.view_mut()));
+                close(&c, &want);
+            }
+        }
+        // beta = 0 never reads C: NaN there must not leak.
+        let mut c = Array2::from_elem((3, 4), f32::NAN);
+        assert!(try_gemm(1.0, filled(3, 5, 0).view(), filled(5, 4, 1).view(), 0.0, &mut c.view_mut()));
+        assert!(c.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn declines_large_products() {
+        let a = Array2::<f32>::zeros((256, 256));
+        let mut c = Array2::<f32>::zeros((256, 256));
+        assert!(!try_gemm(1.0, a.view(), a.view(), 0.0, &mut c.view_mut()));
+    }
+}
