@@ -26,9 +26,21 @@ struct Config {
 
 fn config(n: u32) -> Config {
     match n {
-        1 | 4 => Config { sizes: &[784, 30, 10], batch: 10, eta: 3.0 },
-        2 => Config { sizes: &[784, 100, 10], batch: 10, eta: 3.0 },
-        3 => Config { sizes: &[784, 800, 800, 10], batch: 128, eta: 0.5 },
+        1 | 4 => Config {
+            sizes: &[784, 30, 10],
+            batch: 10,
+            eta: 3.0,
+        },
+        2 => Config {
+            sizes: &[784, 100, 10],
+            batch: 10,
+            eta: 3.0,
+        },
+        3 => Config {
+            sizes: &[784, 800, 800, 10],
+            batch: 128,
+            eta: 0.5,
+        },
         _ => panic!("configurations are 1 to 4"),
     }
 }
@@ -49,7 +61,11 @@ fn median(xs: &[f64]) -> f64 {
     let mut v = xs.to_vec();
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
 }
 
 /// Peak resident memory of this process (VmHWM), in MB.
@@ -79,7 +95,12 @@ fn gemm_peak() -> f64 {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let opt = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     if args.iter().any(|a| a == "--peak") {
         println!("{{\"gemm_peak_flops\": {}}}", gemm_peak());
         return Ok(());
@@ -96,7 +117,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut net: Network<f32> = Network::new(c.sizes, Init::StandardNormal, &mut rng)?;
 
     let mut epoch = |net: &mut Network<f32>, data: &Dataset| -> f64 {
-        let cfg = TrainConfig { epochs: 1, batch_size: c.batch, eta: c.eta };
+        let cfg = TrainConfig {
+            epochs: 1,
+            batch_size: c.batch,
+            eta: c.eta,
+        };
         let t = Instant::now();
         train::train(net, data, None, &cfg, &mut rng, |_| {}).expect("training");
         t.elapsed().as_secs_f64()

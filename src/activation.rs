@@ -16,7 +16,7 @@ impl Activation {
     #[inline]
     pub fn apply<T: Float>(self, a: T) -> T {
         match self {
-            Activation::Sigmoid => T::one() / (T::one() + (-a).exp()),
+            Activation::Sigmoid => T::one() / (T::one() + (-a).exp_vec()),
         }
     }
 

@@ -20,8 +20,8 @@
 use crate::activation::Activation;
 use crate::cost::Cost;
 use crate::error::{Error, Result};
-use crate::linalg::{Float, gemm};
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip, s};
+use crate::linalg::{Float, gemm, map16, simd};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis, Zip, s};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use std::fmt;
@@ -178,17 +178,12 @@ impl<T: Float> Network<T> {
             gemm(T::one(), z_prev, layer.weights.t(), T::zero(), &mut a);
             // A += b;  Z = f(A)   (one pass over the memory)
             let act = layer.activation;
-            Zip::from(a.rows_mut())
-                .and(z.rows_mut())
-                .for_each(|mut a_row, mut z_row| {
-                    Zip::from(&mut a_row)
-                        .and(&mut z_row)
-                        .and(&layer.biases)
-                        .for_each(|a, z, &b| {
-                            *a += b;
-                            *z = act.apply(*a);
-                        });
-                });
+            let biases = layer.biases.as_slice().expect("own array");
+            let (a, z) = (
+                a.as_slice_mut().expect("row-major"),
+                z.as_slice_mut().expect("row-major"),
+            );
+            simd(|| add_bias_activate(act, biases, a, z));
         }
         ws.z[self.layers.len() - 1].slice(s![..m, ..])
     }
@@ -197,6 +192,21 @@ impl<T: Float> Network<T> {
     /// back to the first, then `∂C/∂W` and `∂C/∂b` of the mini-batch's mean cost
     /// `C = (1/m) Σ_x C_x` into `ws.grads`. Returns `Σ_x C_x` (before any update).
     pub fn backprop(&self, x: ArrayView2<T>, y: ArrayView2<T>, ws: &mut Workspace<T>) -> T {
+        let total_cost = self.deltas(x, y, ws);
+        let m = x.nrows();
+        let inv_m = T::one() / T::from_usize(m).expect("batch size fits the float type");
+        for l in 0..self.layers.len() {
+            let z_prev = if l == 0 { x } else { ws.z[l - 1].slice(s![..m, ..]) };
+            let delta = ws.delta[l].slice(s![..m, ..]);
+            let (gw, gb) = (&mut ws.grads.weights[l], &mut ws.grads.biases[l]);
+            add_gradient(inv_m, T::zero(), delta, z_prev, gw.view_mut(), gb.view_mut());
+        }
+        total_cost
+    }
+
+    /// The first two steps of backpropagation: feedforward, then every layer's delta
+    /// `δ = ∂C_x/∂a` into `ws.delta`, from the output layer back to the first. Returns `Σ_x C_x`.
+    pub fn deltas(&self, x: ArrayView2<T>, y: ArrayView2<T>, ws: &mut Workspace<T>) -> T {
         let m = x.nrows();
         let n_layers = self.layers.len();
         assert_eq!(y.dim(), (m, self.n_outputs()), "backprop: target shape");
@@ -213,45 +223,23 @@ impl<T: Float> Network<T> {
             y,
             ws.delta[last].slice_mut(s![..m, ..]),
         );
-
-        let inv_m = T::one() / T::from_usize(m).expect("batch size fits the float type");
-        for l in (0..n_layers).rev() {
+        for l in (1..n_layers).rev() {
             let (before, from_l) = ws.delta.split_at_mut(l);
             let delta = from_l[0].slice(s![..m, ..]);
-            let z_prev = if l == 0 { x } else { ws.z[l - 1].slice(s![..m, ..]) };
-
-            // ∂C/∂W = (1/m) Δᵀ · Z_prev
+            // δ^(l−1) = (Δ · W) ⊙ f'(A_prev)
+            let mut delta_prev = before[l - 1].slice_mut(s![..m, ..]);
             gemm(
-                inv_m,
-                delta.t(),
-                z_prev,
+                T::one(),
+                delta,
+                self.layers[l].weights.view(),
                 T::zero(),
-                &mut ws.grads.weights[l].view_mut(),
+                &mut delta_prev,
             );
-            // ∂C/∂b = (1/m) Σ_rows Δ
-            let grad_b = &mut ws.grads.biases[l];
-            grad_b.fill(T::zero());
-            for row in delta.rows() {
-                *grad_b += &row;
-            }
-            *grad_b *= inv_m;
-
-            if l > 0 {
-                // δ^(l−1) = (Δ · W) ⊙ f'(A_prev)
-                let mut delta_prev = before[l - 1].slice_mut(s![..m, ..]);
-                gemm(
-                    T::one(),
-                    delta,
-                    self.layers[l].weights.view(),
-                    T::zero(),
-                    &mut delta_prev,
-                );
-                let act = self.layers[l - 1].activation;
-                Zip::from(&mut delta_prev)
-                    .and(ws.a[l - 1].slice(s![..m, ..]))
-                    .and(z_prev)
-                    .for_each(|d, &a, &z| *d *= act.derivative(a, z));
-            }
+            let act = self.layers[l - 1].activation;
+            Zip::from(&mut delta_prev)
+                .and(ws.a[l - 1].slice(s![..m, ..]))
+                .and(ws.z[l - 1].slice(s![..m, ..]))
+                .for_each(|d, &a, &z| *d *= act.derivative(a, z));
         }
         total_cost
     }
@@ -280,6 +268,42 @@ impl<T: Float> Network<T> {
         self.layers
             .iter()
             .all(|l| l.weights.iter().chain(l.biases.iter()).all(|v| v.is_finite()))
+    }
+}
+
+/// `A += b` (each row), then `Z = f(A)`, over whole row-major matrices. Inlined into
+/// [`simd`]'s wide code.
+#[inline(always)]
+fn add_bias_activate<T: Float>(act: Activation, biases: &[T], a: &mut [T], z: &mut [T]) {
+    for row in a.chunks_exact_mut(biases.len()) {
+        for (a, &b) in row.iter_mut().zip(biases) {
+            *a += b;
+        }
+    }
+    map16(a, z, |a| act.apply(a));
+}
+
+/// The gradient equations of backpropagation, for one layer and a mini-batch of `m` rows:
+/// `∂C/∂W = (1/m) Δᵀ · Z_prev` and `∂C/∂b = (1/m) Σ_rows Δ`, computed as
+/// `W ← β·W + s·Δᵀ·Z_prev`, `b ← β·b + s·Σ_rows Δ`. With `s = 1/m, β = 0` that writes the
+/// gradient; with `s = −η/m, β = 1` into the layer's own weights it is a whole gradient-descent
+/// step in one pass over the weights.
+pub fn add_gradient<T: Float>(
+    s: T,
+    beta: T,
+    delta: ArrayView2<T>,
+    z_prev: ArrayView2<T>,
+    mut weights: ArrayViewMut2<T>,
+    mut biases: ArrayViewMut1<T>,
+) {
+    gemm(s, delta.t(), z_prev, beta, &mut weights);
+    if beta == T::zero() {
+        biases.fill(T::zero());
+    } else if beta != T::one() {
+        biases *= beta;
+    }
+    for row in delta.rows() {
+        biases.zip_mut_with(&row, |b, &d| *b += s * d);
     }
 }
 
@@ -330,6 +354,21 @@ impl<T: Float> Workspace<T> {
 
     pub fn capacity(&self) -> usize {
         self.capacity
+    }
+
+    /// The deltas of neuron layer `l + 1` for the first `m` samples.
+    pub fn delta_of(&self, l: usize, m: usize) -> ArrayView2<'_, T> {
+        self.delta[l].slice(s![..m, ..])
+    }
+
+    /// The input to weight layer `l` for the mini-batch `x`: `x` itself, or the activations of
+    /// the layer before.
+    pub fn input_of<'a>(&'a self, l: usize, x: ArrayView2<'a, T>) -> ArrayView2<'a, T> {
+        if l == 0 {
+            x
+        } else {
+            self.z[l - 1].slice(s![..x.nrows(), ..])
+        }
     }
 
     fn check_batch(&self, net: &Network<T>, m: usize, n_in: usize) -> usize {

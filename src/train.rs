@@ -11,6 +11,10 @@ use rand::seq::SliceRandom;
 use serde::Serialize;
 use std::time::Instant;
 
+/// How many mini-batches ahead the samples are prefetched into the caches: far enough for
+/// memory to answer before they are needed.
+const PREFETCH_AHEAD: usize = 2;
+
 /// Hyper-parameters of mini-batch SGD. The defaults are the lecture's.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrainConfig {
@@ -139,20 +143,24 @@ pub fn train<T: Float>(
         let start = Instant::now();
         order.shuffle(rng);
         let mut total_cost = 0.0f64;
-        for (batch, indices) in order.chunks(m).enumerate() {
+        let batches: Vec<&[usize]> = order.chunks(m).collect();
+        for (b, indices) in batches.iter().enumerate() {
+            let batch = b + 1;
             let k = indices.len();
             train.fill_batch(indices, x.view_mut(), y.view_mut());
-            let cost = net.backprop(x.slice(s![..k, ..]), y.slice(s![..k, ..]), &mut ws);
+            if let Some(ahead) = batches.get(b + PREFETCH_AHEAD) {
+                train.prefetch(ahead);
+            }
+            let cost = sgd.step(net, x.slice(s![..k, ..]), y.slice(s![..k, ..]), &mut ws);
             let cost = cost.to_f64().unwrap_or(f64::NAN);
             if !cost.is_finite() {
                 return Err(Error::Diverged {
                     epoch,
-                    batch: batch + 1,
+                    batch,
                     what: "the cost",
                 });
             }
             total_cost += cost;
-            sgd.step(net, &ws.grads);
         }
         if !net.is_finite() {
             return Err(Error::Diverged {

@@ -51,11 +51,11 @@ impl Dataset {
                     let (src, dst) = (p.row(i), x_row.as_slice_mut());
                     match (src.as_slice(), dst) {
                         // Contiguous rows (always, for our own buffers): a loop LLVM vectorises.
-                        (Some(src), Some(dst)) => {
+                        (Some(src), Some(dst)) => crate::linalg::simd(|| {
                             for (x, &b) in dst.iter_mut().zip(src) {
                                 *x = T::from_byte(b) * scale;
                             }
-                        }
+                        }),
                         _ => x_row.zip_mut_with(&p.row(i), |x, &b| *x = T::from_byte(b) * scale),
                     }
                 }
@@ -64,6 +64,18 @@ impl Dataset {
             let mut y_row = y.row_mut(r);
             y_row.fill(T::zero());
             y_row[self.labels[i] as usize] = T::one();
+        }
+    }
+
+    /// Asks the processor to start loading the samples `indices` into its caches, so that the
+    /// next [`fill_batch`](Self::fill_batch) of them does not wait for memory: a shuffled
+    /// mini-batch reads rows scattered over the whole (47 MB for MNIST) data set.
+    pub fn prefetch(&self, indices: &[usize]) {
+        for &i in indices {
+            match &self.features {
+                Features::Pixels(p) => crate::linalg::prefetch(p.row(i).as_slice().unwrap_or(&[])),
+                Features::Values(v) => crate::linalg::prefetch(v.row(i).as_slice().unwrap_or(&[])),
+            }
         }
     }
 

@@ -17,7 +17,13 @@ pub const MAX_MACS: usize = 1 << 21;
 
 /// Computes `C ← β·C + α·A·B` if a kernel here fits the shapes and layouts and the processor
 /// has AVX-512; returns false (having done nothing) otherwise.
-pub fn try_gemm(alpha: f32, a: ArrayView2<f32>, b: ArrayView2<f32>, beta: f32, c: &mut ArrayViewMut2<f32>) -> bool {
+pub fn try_gemm(
+    alpha: f32,
+    a: ArrayView2<f32>,
+    b: ArrayView2<f32>,
+    beta: f32,
+    c: &mut ArrayViewMut2<f32>,
+) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         let (m, k) = a.dim();
@@ -29,17 +35,45 @@ pub fn try_gemm(alpha: f32, a: ArrayView2<f32>, b: ArrayView2<f32>, beta: f32, c
         if sc[1] != 1 || sa.iter().chain(sb).chain(sc).any(|&s| s < 0) {
             return false;
         }
-        let (sa, sb, ldc) = ([sa[0] as usize, sa[1] as usize], [sb[0] as usize, sb[1] as usize], sc[0] as usize);
+        let (sa, sb, ldc) = (
+            [sa[0] as usize, sa[1] as usize],
+            [sb[0] as usize, sb[1] as usize],
+            sc[0] as usize,
+        );
         // SAFETY: the pointers and strides describe live views of the checked shapes; `c` is
         // borrowed mutably so it overlaps neither input; AVX-512F was detected above.
         unsafe {
             if sb[1] == 1 {
-                avx512::nn(m, n, k, alpha, a.as_ptr(), sa, b.as_ptr(), sb[0], beta, c.as_mut_ptr(), ldc);
+                avx512::nn(
+                    m,
+                    n,
+                    k,
+                    alpha,
+                    a.as_ptr(),
+                    sa,
+                    b.as_ptr(),
+                    sb[0],
+                    beta,
+                    c.as_mut_ptr(),
+                    ldc,
+                );
                 return true;
             }
             if sb[0] == 1 && sa[1] == 1 {
                 // B is the transpose of an n×k row-major matrix with row stride sb[1].
-                avx512::nt(m, n, k, alpha, a.as_ptr(), sa[0], b.as_ptr(), sb[1], beta, c.as_mut_ptr(), ldc);
+                avx512::nt(
+                    m,
+                    n,
+                    k,
+                    alpha,
+                    a.as_ptr(),
+                    sa[0],
+                    b.as_ptr(),
+                    sb[1],
+                    beta,
+                    c.as_mut_ptr(),
+                    ldc,
+                );
                 return true;
             }
         }
@@ -58,7 +92,11 @@ mod avx512 {
     /// The first `n` lanes (`n ≤ 16`).
     #[inline(always)]
     fn mask(n: usize) -> __mmask16 {
-        if n >= L { 0xffff } else { ((1u32 << n) - 1) as __mmask16 }
+        if n >= L {
+            0xffff
+        } else {
+            ((1u32 << n) - 1) as __mmask16
+        }
     }
 
     /// `C[i][j] ← β·C[i][j] + α·Σ_p A[i][p]·B[j][p]`; `A`: m×k (row stride lda), `B`: n×k
@@ -140,7 +178,13 @@ mod avx512 {
             for (jj, &v) in row.iter().enumerate() {
                 let dst = unsafe { c.add(ii * ldc + jj) };
                 let dot = _mm512_reduce_add_ps(v);
-                unsafe { *dst = if beta == 0.0 { alpha * dot } else { beta * *dst + alpha * dot } };
+                unsafe {
+                    *dst = if beta == 0.0 {
+                        alpha * dot
+                    } else {
+                        beta * *dst + alpha * dot
+                    }
+                };
             }
         }
     }
@@ -256,7 +300,9 @@ mod tests {
     }
 
     fn filled(rows: usize, cols: usize, seed: usize) -> Array2<f32> {
-        Array2::from_shape_fn((rows, cols), |(i, j)| (((i * 31 + j * 17 + seed) % 23) as f32 - 11.0) / 7.0)
+        Array2::from_shape_fn((rows, cols), |(i, j)| {
+            (((i * 31 + j * 17 + seed) % 23) as f32 - 11.0) / 7.0
+        })
     }
 
     #[test]
@@ -265,7 +311,15 @@ mod tests {
             eprintln!("no AVX-512: the kernels are not used on this processor");
             return;
         }
-        for (m, n, k) in [(1, 1, 1), (10, 30, 784), (10, 10, 30), (7, 13, 17), (5, 4, 16), (6, 5, 33), (3, 70, 5)] {
+        for (m, n, k) in [
+            (1, 1, 1),
+            (10, 30, 784),
+            (10, 10, 30),
+            (7, 13, 17),
+            (5, 4, 16),
+            (6, 5, 33),
+            (3, 70, 5),
+        ] {
             for (alpha, beta) in [(1.0, 0.0), (-0.3, 1.0), (2.0, 0.5)] {
                 let a = filled(m, k, 1);
                 // nt: B given as the transpose of an n×k matrix.
@@ -285,7 +339,13 @@ mod tests {
         }
         // beta = 0 never reads C: NaN there must not leak.
         let mut c = Array2::from_elem((3, 4), f32::NAN);
-        assert!(try_gemm(1.0, filled(3, 5, 0).view(), filled(5, 4, 1).view(), 0.0, &mut c.view_mut()));
+        assert!(try_gemm(
+            1.0,
+            filled(3, 5, 0).view(),
+            filled(5, 4, 1).view(),
+            0.0,
+            &mut c.view_mut()
+        ));
         assert!(c.iter().all(|v| v.is_finite()));
     }
 
