@@ -10,7 +10,7 @@
 
 use mlp::data::{Dataset, mnist};
 use mlp::linalg::gemm;
-use mlp::train::{self, TrainConfig};
+use mlp::train::{self, Progress, TrainConfig};
 use mlp::{Init, Network};
 use ndarray::Array2;
 use rand::SeedableRng;
@@ -116,14 +116,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     let mut net: Network<f32> = Network::new(c.sizes, Init::StandardNormal, &mut rng)?;
 
+    let mut progress = Progress::new(rng);
     let mut epoch = |net: &mut Network<f32>, data: &Dataset| -> f64 {
         let cfg = TrainConfig {
-            epochs: 1,
+            epochs: progress.epoch + 1,
             batch_size: c.batch,
             eta: c.eta,
+            checkpoint_every: None,
         };
         let t = Instant::now();
-        train::train(net, data, None, &cfg, &mut rng, |_| {}).expect("training");
+        train::train(net, data, None, &cfg, &mut progress, |_| Ok(())).expect("training");
         t.elapsed().as_secs_f64()
     };
 

@@ -38,6 +38,13 @@ pub enum Error {
         what: &'static str,
     },
 
+    /// A whole epoch changed no weight: every gradient vanished.
+    #[error(
+        "training stalled: no weight changed in any mini-batch of epoch {epoch}; the sigmoid neurons \
+         saturated (σ'(a) ≈ 0), so every gradient vanishes; try a smaller learning rate (--eta)"
+    )]
+    Stalled { epoch: usize },
+
     /// A model file cannot be loaded.
     #[error("{}: not a valid mlp model file: {message}", path.display())]
     Model { path: PathBuf, message: String },

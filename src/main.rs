@@ -1,10 +1,11 @@
 //! The `mlp` command: parses options, calls the library, prints. No numerics live here.
 
 use clap::{Args, Parser, Subcommand};
+use mlp::checkpoint::{self, RunSpec};
 use mlp::data::mnist;
 use mlp::gradcheck::gradient_check;
 use mlp::perceptron::{self, Perceptron};
-use mlp::train::{self, EpochReport, TrainConfig};
+use mlp::train::{self, EpochReport, Event, Progress};
 use mlp::{Error, Init, Network, model_io};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -64,27 +65,42 @@ struct DataArgs {
 }
 
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("checkpoint_target").args(["checkpoint", "resume"]).multiple(true)))]
 struct TrainArgs {
     #[command(flatten)]
     data: DataArgs,
-    /// Neurons per layer, inputs first: 784 pixels in, 10 digits out.
-    #[arg(long, value_parser = parse_layers, default_value = "784,30,10")]
-    layers: Sizes,
-    /// Passes over the 60 000 training images.
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
-    epochs: u64,
-    /// Samples per gradient step (m).
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
-    batch_size: u64,
-    /// Learning rate η (positive).
-    #[arg(long, default_value_t = 3.0, value_parser = parse_eta, allow_negative_numbers = true)]
-    eta: f64,
-    /// Weight initialisation: standard-normal (N(0,1), the lecture's) or scaled-normal (N(0,1/n_in)).
-    #[arg(long, default_value = "standard-normal")]
-    init: Init,
+    /// Neurons per layer, inputs first: 784 pixels in, 10 digits out. [default: 784,30,10]
+    #[arg(long, value_parser = parse_layers)]
+    layers: Option<Sizes>,
+    /// Passes over the 60 000 training images (with --resume: the total to reach). [default: 30]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    epochs: Option<u64>,
+    /// Samples per gradient step (m). [default: 10]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    batch_size: Option<u64>,
+    /// Learning rate η (positive). [default: 3]
+    #[arg(long, value_parser = parse_eta, allow_negative_numbers = true)]
+    eta: Option<f64>,
+    /// Weight initialisation: standard-normal (N(0,1), the lecture's) or scaled-normal
+    /// (N(0,1/n_in)). [default: standard-normal]
+    #[arg(long)]
+    init: Option<Init>,
     /// Seed of the random initial weights and of the shuffling; same seed, same model file.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
+    /// [default: 0]
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Save a checkpoint (weights, training position, random state) to this file at the end of
+    /// every epoch, and every --checkpoint-every mini-batches. Written atomically.
+    #[arg(long, value_name = "FILE")]
+    checkpoint: Option<PathBuf>,
+    /// Also checkpoint every N mini-batches within an epoch.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), requires = "checkpoint_target")]
+    checkpoint_every: Option<u64>,
+    /// Continue the run saved in this checkpoint, exactly where it stopped; the layers,
+    /// mini-batch size, eta, init and seed come from it (giving other values is an error).
+    /// Checkpoints keep going to this file unless --checkpoint names another.
+    #[arg(long, value_name = "FILE")]
+    resume: Option<PathBuf>,
     /// Write the trained model (after the last epoch) to this safetensors file.
     #[arg(long, value_name = "FILE")]
     save: Option<PathBuf>,
@@ -194,49 +210,83 @@ fn gates(json: bool) -> Result<(), Error> {
 }
 
 fn train_cmd(args: TrainArgs) -> Result<(), Error> {
-    let config = TrainConfig {
-        epochs: args.epochs as usize,
-        batch_size: args.batch_size as usize,
-        eta: args.eta,
-    };
-    config.validate()?;
     let dir = data_dir(&args.data)?;
     let (train_set, test_set) = mnist::load(dir)?;
-    // One generator for everything random: first the weights, then each epoch's shuffle.
-    let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
-    let mut net: Network<f32> = Network::new(&args.layers.0, args.init, &mut rng)?;
+    let (mut net, spec, mut progress) = match &args.resume {
+        Some(path) => resume(path, &args, train_set.len(), train_set.n_features())?,
+        None => {
+            let spec = RunSpec {
+                sizes: args.layers.clone().map_or(vec![784, 30, 10], |s| s.0),
+                init: args.init.unwrap_or_default().name().to_string(),
+                seed: args.seed.unwrap_or(0),
+                epochs: args.epochs.unwrap_or(30) as usize,
+                batch_size: args.batch_size.unwrap_or(10) as usize,
+                eta: args.eta.unwrap_or(3.0),
+                optimizer: "sgd".into(),
+                train_samples: train_set.len(),
+                features: train_set.n_features(),
+            };
+            // One generator for everything random: first the weights, then each epoch's shuffle.
+            let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+            let net: Network<f32> = Network::new(&spec.sizes, args.init.unwrap_or_default(), &mut rng)?;
+            (net, spec, Progress::new(rng))
+        }
+    };
+    let config = spec.config(args.checkpoint_every.map(|n| n as usize));
+    config.validate()?;
     train::check_compatible(&net, &train_set, "MNIST")?;
 
-    if !args.quiet {
+    let quiet = args.quiet;
+    if !quiet {
+        let layers: Vec<String> = spec.sizes.iter().map(usize::to_string).collect();
         println!(
             "Training {} ({} parameters) on {} images, testing on {}: {} epochs, mini-batch {}, eta {}, seed {}",
-            args.layers
-                .0
-                .iter()
-                .map(usize::to_string)
-                .collect::<Vec<_>>()
-                .join("-"),
+            layers.join("-"),
             net.n_parameters(),
             train_set.len(),
             test_set.len(),
             config.epochs,
             config.batch_size,
             config.eta,
-            args.seed
+            spec.seed
         );
-    }
-    let quiet = args.quiet;
-    let history = train::train(&mut net, &train_set, Some(&test_set), &config, &mut rng, |r| {
-        if !quiet {
-            print_epoch(r);
+        if let Some(path) = &args.resume {
+            println!(
+                "Resuming {} after epoch {}, mini-batch {}",
+                path.display(),
+                progress.epoch,
+                progress.step
+            );
+            progress.history.epochs.iter().for_each(print_epoch);
         }
-    })?;
+    }
+    let checkpoint_path = args.checkpoint.as_ref().or(args.resume.as_ref());
+    train::train(
+        &mut net,
+        &train_set,
+        Some(&test_set),
+        &config,
+        &mut progress,
+        |event| {
+            match event {
+                Event::Epoch(r) if !quiet => print_epoch(r),
+                Event::Checkpoint(net, p) => {
+                    if let Some(path) = checkpoint_path {
+                        checkpoint::save(path, net, &spec, p)?;
+                    }
+                }
+                _ => {}
+            }
+            Ok(())
+        },
+    )?;
 
     if let Some(path) = &args.save {
         model_io::save(&net, path)?;
     }
+    let history = &progress.history;
     if let Some(path) = &args.history {
-        let json = serde_json::to_vec_pretty(&history).expect("plain data");
+        let json = serde_json::to_vec_pretty(history).expect("plain data");
         model_io::write_atomic(path, &json)?;
     }
     if !quiet {
@@ -254,6 +304,75 @@ fn train_cmd(args: TrainArgs) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Loads a checkpoint and checks that the options given and the data agree with it.
+fn resume(
+    path: &Path,
+    args: &TrainArgs,
+    train_samples: usize,
+    features: usize,
+) -> Result<(Network<f32>, RunSpec, Progress), Error> {
+    let ck = checkpoint::load::<f32>(path)?;
+    let mut spec = ck.spec;
+    let contradiction = |option: &str, given: String, saved: String| {
+        Error::Mismatch(format!(
+            "{option} {given} contradicts the checkpoint {}, which was started with {option} {saved}; \
+             leave the option out to continue that run, or start a new one without --resume",
+            path.display()
+        ))
+    };
+    let join = |s: &[usize]| s.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
+    if let Some(Sizes(l)) = &args.layers
+        && *l != spec.sizes
+    {
+        return Err(contradiction("--layers", join(l), join(&spec.sizes)));
+    }
+    if let Some(m) = args.batch_size
+        && m as usize != spec.batch_size
+    {
+        return Err(contradiction(
+            "--batch-size",
+            m.to_string(),
+            spec.batch_size.to_string(),
+        ));
+    }
+    if let Some(eta) = args.eta
+        && eta != spec.eta
+    {
+        return Err(contradiction("--eta", eta.to_string(), spec.eta.to_string()));
+    }
+    if let Some(init) = args.init
+        && init.name() != spec.init
+    {
+        return Err(contradiction("--init", init.name().into(), spec.init.clone()));
+    }
+    if let Some(seed) = args.seed
+        && seed != spec.seed
+    {
+        return Err(contradiction("--seed", seed.to_string(), spec.seed.to_string()));
+    }
+    if (train_samples, features) != (spec.train_samples, spec.features) {
+        return Err(Error::Mismatch(format!(
+            "the training data has {train_samples} samples of {features} features, but the checkpoint {} \
+             was trained on {} samples of {}; resume with the same data",
+            path.display(),
+            spec.train_samples,
+            spec.features
+        )));
+    }
+    if let Some(epochs) = args.epochs {
+        spec.epochs = epochs as usize;
+    }
+    if spec.epochs < ck.progress.epoch {
+        return Err(Error::Invalid(format!(
+            "--epochs {} is fewer than the {} epochs the checkpoint {} has already trained",
+            spec.epochs,
+            ck.progress.epoch,
+            path.display()
+        )));
+    }
+    Ok((ck.net, spec, ck.progress))
 }
 
 fn print_epoch(r: &EpochReport) {

@@ -19,7 +19,7 @@ use ndarray::{Array1, Array2};
 use safetensors::SafeTensors;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
@@ -29,6 +29,12 @@ pub const FORMAT_VERSION: &str = "1";
 
 /// The bytes of a model file for `net`.
 pub fn to_bytes<T: Float>(net: &Network<T>) -> Vec<u8> {
+    to_bytes_with(net, &BTreeMap::new())
+}
+
+/// The bytes of a model file for `net` with `extra` entries in its metadata (checkpoints keep
+/// their training state there).
+pub fn to_bytes_with<T: Float>(net: &Network<T>, extra: &BTreeMap<String, String>) -> Vec<u8> {
     // Tensors in name order, data laid out in that same order.
     let mut tensors: BTreeMap<String, (Vec<usize>, Vec<T>)> = BTreeMap::new();
     for (l, layer) in net.layers.iter().enumerate() {
@@ -67,13 +73,14 @@ pub fn to_bytes<T: Float>(net: &Network<T>) -> Vec<u8> {
         .map(|l| l.activation.name())
         .collect::<Vec<_>>()
         .join(",");
-    let metadata: BTreeMap<&str, String> = BTreeMap::from([
-        ("activations", activations),
-        ("cost", net.cost.name().to_string()),
-        ("data_sha256", hex(&Sha256::digest(&data))),
-        ("format", FORMAT.to_string()),
-        ("format_version", FORMAT_VERSION.to_string()),
-        ("sizes", sizes),
+    let mut metadata: BTreeMap<String, String> = extra.clone();
+    metadata.extend([
+        ("activations".to_string(), activations),
+        ("cost".to_string(), net.cost.name().to_string()),
+        ("data_sha256".to_string(), hex(&Sha256::digest(&data))),
+        ("format".to_string(), FORMAT.to_string()),
+        ("format_version".to_string(), FORMAT_VERSION.to_string()),
+        ("sizes".to_string(), sizes),
     ]);
     let mut header = Map::new();
     header.insert("__metadata__".into(), json!(metadata));
@@ -92,6 +99,11 @@ pub fn to_bytes<T: Float>(net: &Network<T>) -> Vec<u8> {
 /// Reads a model from the bytes of a file; `path` is named in errors. Nothing in the file is
 /// trusted: the header, every shape, the checksum and every value are checked.
 pub fn from_bytes<T: Float>(bytes: &[u8], path: &Path) -> Result<Network<T>> {
+    from_bytes_with(bytes, path).map(|(net, _)| net)
+}
+
+/// [`from_bytes`], also returning the file's whole metadata map.
+pub fn from_bytes_with<T: Float>(bytes: &[u8], path: &Path) -> Result<(Network<T>, HashMap<String, String>)> {
     let bad = |msg: String| Error::model(path, msg);
     let (_, header) =
         SafeTensors::read_metadata(bytes).map_err(|e| bad(format!("safetensors header: {e}")))?;
@@ -196,7 +208,7 @@ pub fn from_bytes<T: Float>(bytes: &[u8], path: &Path) -> Result<Network<T>> {
             activation,
         });
     }
-    Ok(Network { layers, cost })
+    Ok((Network { layers, cost }, meta.clone()))
 }
 
 fn data_len(tensors: &SafeTensors) -> usize {

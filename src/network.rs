@@ -20,7 +20,7 @@
 use crate::activation::Activation;
 use crate::cost::Cost;
 use crate::error::{Error, Result};
-use crate::linalg::{Float, gemm, map16, simd};
+use crate::linalg::{Float, all_finite, gemm, gemm_finite, map16, simd};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis, Zip, s};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -267,7 +267,7 @@ impl<T: Float> Network<T> {
     pub fn is_finite(&self) -> bool {
         self.layers
             .iter()
-            .all(|l| l.weights.iter().chain(l.biases.iter()).all(|v| v.is_finite()))
+            .all(|l| all_finite(l.weights.view()) && all_finite(l.biases.view().insert_axis(Axis(0))))
     }
 }
 
@@ -287,7 +287,7 @@ fn add_bias_activate<T: Float>(act: Activation, biases: &[T], a: &mut [T], z: &m
 /// `∂C/∂W = (1/m) Δᵀ · Z_prev` and `∂C/∂b = (1/m) Σ_rows Δ`, computed as
 /// `W ← β·W + s·Δᵀ·Z_prev`, `b ← β·b + s·Σ_rows Δ`. With `s = 1/m, β = 0` that writes the
 /// gradient; with `s = −η/m, β = 1` into the layer's own weights it is a whole gradient-descent
-/// step in one pass over the weights.
+/// step in one pass over the weights. Returns whether every new weight and bias is finite.
 pub fn add_gradient<T: Float>(
     s: T,
     beta: T,
@@ -295,8 +295,8 @@ pub fn add_gradient<T: Float>(
     z_prev: ArrayView2<T>,
     mut weights: ArrayViewMut2<T>,
     mut biases: ArrayViewMut1<T>,
-) {
-    gemm(s, delta.t(), z_prev, beta, &mut weights);
+) -> bool {
+    let finite = gemm_finite(s, delta.t(), z_prev, beta, &mut weights);
     if beta == T::zero() {
         biases.fill(T::zero());
     } else if beta != T::one() {
@@ -305,6 +305,7 @@ pub fn add_gradient<T: Float>(
     for row in delta.rows() {
         biases.zip_mut_with(&row, |b, &d| *b += s * d);
     }
+    finite && all_finite(biases.view().insert_axis(Axis(0)))
 }
 
 /// `∂C/∂W` and `∂C/∂b` for every layer, shaped like the network's weights and biases.

@@ -12,7 +12,8 @@ pub struct Sgd {
 }
 
 impl Sgd {
-    /// One step on the mini-batch `(x, y)`; returns its total cost `Σ_x C_x` before the step.
+    /// One step on the mini-batch `(x, y)`; returns its total cost `Σ_x C_x` before the step,
+    /// and whether every weight and bias is still finite after it.
     ///
     /// The gradient is never stored: every delta is computed first (they need the old weights),
     /// then each layer gets `W ← W − (η/m) Δᵀ·Z_prev` in a single pass over its weights.
@@ -22,12 +23,13 @@ impl Sgd {
         x: ArrayView2<T>,
         y: ArrayView2<T>,
         ws: &mut Workspace<T>,
-    ) -> T {
+    ) -> (T, bool) {
         let cost = net.deltas(x, y, ws);
         let m = x.nrows();
         let s = -T::from_f64_lossy(self.eta / m as f64);
+        let mut finite = true;
         for (l, layer) in net.layers.iter_mut().enumerate() {
-            add_gradient(
+            finite &= add_gradient(
                 s,
                 T::one(),
                 ws.delta_of(l, m),
@@ -36,7 +38,7 @@ impl Sgd {
                 layer.biases.view_mut(),
             );
         }
-        cost
+        (cost, finite)
     }
 }
 
@@ -63,7 +65,7 @@ mod tests {
             layer.biases.scaled_add(-0.5, &ws.grads.biases[l]);
         }
         let mut fused = net.clone();
-        Sgd { eta: 0.5 }.step(&mut fused, x.view(), y.view(), &mut ws);
+        assert!(Sgd { eta: 0.5 }.step(&mut fused, x.view(), y.view(), &mut ws).1);
         for (a, b) in fused.layers.iter().zip(&by_hand.layers) {
             for (p, q) in a
                 .weights

@@ -6,9 +6,9 @@ use crate::linalg::Float;
 use crate::network::{Network, Workspace, argmax_rows};
 use crate::optim::Sgd;
 use ndarray::{Array2, s};
-use rand::Rng;
 use rand::seq::SliceRandom;
-use serde::Serialize;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
 /// How many mini-batches ahead the samples are prefetched into the caches: far enough for
@@ -23,6 +23,8 @@ pub struct TrainConfig {
     pub batch_size: usize,
     /// `η`, the learning rate.
     pub eta: f64,
+    /// Offer a checkpoint every this many mini-batches (besides every epoch's end).
+    pub checkpoint_every: Option<usize>,
 }
 
 impl Default for TrainConfig {
@@ -31,6 +33,7 @@ impl Default for TrainConfig {
             epochs: 30,
             batch_size: 10,
             eta: 3.0,
+            checkpoint_every: None,
         }
     }
 }
@@ -43,6 +46,11 @@ impl TrainConfig {
         if self.batch_size == 0 {
             return Err(Error::Invalid("batch size must be at least 1".into()));
         }
+        if self.checkpoint_every == Some(0) {
+            return Err(Error::Invalid(
+                "checkpoint interval must be at least 1 mini-batch".into(),
+            ));
+        }
         if !(self.eta.is_finite() && self.eta > 0.0) {
             return Err(Error::Invalid(format!(
                 "learning rate eta must be a positive number, got {}",
@@ -54,23 +62,23 @@ impl TrainConfig {
 }
 
 /// What happened in one epoch.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct EpochReport {
     pub epoch: usize,
     /// Mean cost per training sample, each measured in the step that used it (before its update).
     pub train_cost: f64,
     /// Fraction of the held-out samples classified correctly after the epoch.
     pub test_accuracy: Option<f64>,
-    #[serde(skip)]
+    /// Held-out samples classified correctly, and their number.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub test_correct: Option<usize>,
-    #[serde(skip)]
     pub test_total: usize,
     /// Seconds spent training in this epoch (evaluation excluded).
     pub seconds: f64,
 }
 
 /// The reports of every epoch, as written by `--history`.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct History {
     pub epochs: Vec<EpochReport>,
 }
@@ -111,17 +119,57 @@ pub fn check_compatible<T: Float>(net: &Network<T>, data: &Dataset, what: &str) 
     Ok(())
 }
 
-/// Trains `net` with mini-batch SGD. `rng` shuffles the samples each epoch; `on_epoch` sees
-/// each epoch's report as soon as it is made. Stops with [`Error::Diverged`] as soon as the
-/// cost or a weight stops being finite, leaving `net` as it was after the last good step.
+/// Where training stands: everything needed to continue it exactly as if it had never stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    /// The random stream; between epochs it is where the next epoch's shuffle starts.
+    pub rng: ChaCha8Rng,
+    /// The stream as it was when the current epoch began (its shuffle is drawn from here).
+    pub epoch_rng: ChaCha8Rng,
+    /// Epochs finished.
+    pub epoch: usize,
+    /// Mini-batches finished in the current epoch.
+    pub step: usize,
+    /// `Σ_x C_x` over the current epoch's finished mini-batches.
+    pub cost_sum: f64,
+    pub history: History,
+}
+
+impl Progress {
+    /// The start of training, drawing from `rng` (already used for the initial weights).
+    pub fn new(rng: ChaCha8Rng) -> Self {
+        Progress {
+            epoch_rng: rng.clone(),
+            rng,
+            epoch: 0,
+            step: 0,
+            cost_sum: 0.0,
+            history: History::default(),
+        }
+    }
+}
+
+/// What [`train`] tells its caller as it goes.
+pub enum Event<'a, T> {
+    /// An epoch ended and was evaluated.
+    Epoch(&'a EpochReport),
+    /// A moment to save a checkpoint: every `checkpoint_every` mini-batches and at the end of
+    /// every epoch. The network is finite here.
+    Checkpoint(&'a Network<T>, &'a Progress),
+}
+
+/// Trains `net` with mini-batch SGD from where `progress` stands up to `config.epochs` epochs.
+/// Each epoch shuffles the samples with `progress.rng`; `on_event` hears of every epoch and
+/// checkpoint moment, and an error it returns stops training. Stops with [`Error::Diverged`]
+/// as soon as the cost or a weight stops being finite.
 pub fn train<T: Float>(
     net: &mut Network<T>,
     train: &Dataset,
     test: Option<&Dataset>,
     config: &TrainConfig,
-    rng: &mut impl Rng,
-    mut on_epoch: impl FnMut(&EpochReport),
-) -> Result<History> {
+    progress: &mut Progress,
+    mut on_event: impl FnMut(Event<'_, T>) -> Result<()>,
+) -> Result<()> {
     config.validate()?;
     check_compatible(net, train, "training")?;
     if let Some(test) = test {
@@ -137,22 +185,34 @@ pub fn train<T: Float>(
     let mut y = Array2::<T>::zeros((m, net.n_outputs()));
     let mut sgd = Sgd { eta: config.eta };
     let mut order: Vec<usize> = (0..train.len()).collect();
-    let mut history = History::default();
 
-    for epoch in 1..=config.epochs {
+    while progress.epoch < config.epochs {
+        let epoch = progress.epoch + 1;
         let start = Instant::now();
-        order.shuffle(rng);
-        let mut total_cost = 0.0f64;
+        // The epoch's shuffle comes from the stream as it was at the epoch's start, so a
+        // resumed epoch gets the same order.
+        progress.rng = progress.epoch_rng.clone();
+        order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
+        order.shuffle(&mut progress.rng);
         let batches: Vec<&[usize]> = order.chunks(m).collect();
-        for (b, indices) in batches.iter().enumerate() {
-            let batch = b + 1;
+        // To tell a stalled network (every gradient vanished) from a learning one.
+        let weights_before: Vec<Array2<T>> = net.layers.iter().map(|l| l.weights.clone()).collect();
+        for b in progress.step..batches.len() {
+            let (batch, indices) = (b + 1, batches[b]);
             let k = indices.len();
             train.fill_batch(indices, x.view_mut(), y.view_mut());
             if let Some(ahead) = batches.get(b + PREFETCH_AHEAD) {
                 train.prefetch(ahead);
             }
-            let cost = sgd.step(net, x.slice(s![..k, ..]), y.slice(s![..k, ..]), &mut ws);
+            let (cost, finite) = sgd.step(net, x.slice(s![..k, ..]), y.slice(s![..k, ..]), &mut ws);
             let cost = cost.to_f64().unwrap_or(f64::NAN);
+            if !finite {
+                return Err(Error::Diverged {
+                    epoch,
+                    batch,
+                    what: "a weight",
+                });
+            }
             if !cost.is_finite() {
                 return Err(Error::Diverged {
                     epoch,
@@ -160,29 +220,53 @@ pub fn train<T: Float>(
                     what: "the cost",
                 });
             }
-            total_cost += cost;
+            progress.cost_sum += cost;
+            progress.step = batch;
+            if config.checkpoint_every.is_some_and(|n| batch % n == 0) && batch < batches.len() {
+                if !net.is_finite() {
+                    return Err(Error::Diverged {
+                        epoch,
+                        batch,
+                        what: "a weight",
+                    });
+                }
+                on_event(Event::Checkpoint(net, progress))?;
+            }
         }
         if !net.is_finite() {
             return Err(Error::Diverged {
                 epoch,
-                batch: order.len().div_ceil(m),
+                batch: batches.len(),
                 what: "a weight",
             });
+        }
+        if net
+            .layers
+            .iter()
+            .zip(&weights_before)
+            .all(|(l, w)| l.weights == *w)
+        {
+            return Err(Error::Stalled { epoch });
         }
         let seconds = start.elapsed().as_secs_f64();
         let eval = test.map(|t| evaluate(net, t)).transpose()?;
         let report = EpochReport {
             epoch,
-            train_cost: total_cost / train.len() as f64,
+            train_cost: progress.cost_sum / train.len() as f64,
             test_accuracy: eval.as_ref().map(Evaluation::accuracy),
             test_correct: eval.as_ref().map(|e| e.correct),
             test_total: eval.as_ref().map_or(0, |e| e.total),
             seconds,
         };
-        on_epoch(&report);
-        history.epochs.push(report);
+        progress.epoch = epoch;
+        progress.step = 0;
+        progress.cost_sum = 0.0;
+        progress.epoch_rng = progress.rng.clone();
+        progress.history.epochs.push(report);
+        on_event(Event::Epoch(progress.history.epochs.last().expect("just pushed")))?;
+        on_event(Event::Checkpoint(net, progress))?;
     }
-    Ok(history)
+    Ok(())
 }
 
 /// Classification results on a data set.
@@ -228,4 +312,73 @@ pub fn evaluate<T: Float>(net: &Network<T>, data: &Dataset) -> Result<Evaluation
         total: data.len(),
         confusion,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Features;
+    use crate::network::Init;
+    use rand::SeedableRng;
+
+    fn data() -> Dataset {
+        Dataset {
+            features: Features::Pixels(Array2::from_shape_fn((40, 6), |(i, j)| {
+                ((i * 5 + j * 3) % 7 * 40) as u8
+            })),
+            labels: (0..40).map(|i| (i % 3) as u8).collect(),
+            n_classes: 3,
+        }
+    }
+
+    #[test]
+    fn a_non_finite_weight_stops_training_at_once() {
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let mut net: Network<f32> = Network::new(&[6, 4, 3], Init::StandardNormal, &mut rng).unwrap();
+        net.layers[0].weights[[1, 2]] = f32::INFINITY;
+        let config = TrainConfig {
+            epochs: 3,
+            batch_size: 4,
+            ..TrainConfig::default()
+        };
+        let mut progress = Progress::new(rng);
+        let err = train(&mut net, &data(), None, &config, &mut progress, |_| Ok(())).unwrap_err();
+        match err {
+            Error::Diverged {
+                epoch: 1, batch: 1, ..
+            } => {}
+            other => panic!("expected divergence at epoch 1, mini-batch 1, got {other}"),
+        }
+    }
+
+    #[test]
+    fn resuming_from_any_point_gives_the_same_network() {
+        let config = TrainConfig {
+            epochs: 3,
+            batch_size: 4,
+            eta: 0.5,
+            checkpoint_every: Some(3),
+        };
+        let fresh = || {
+            let mut rng = ChaCha8Rng::seed_from_u64(9);
+            let net: Network<f32> = Network::new(&[6, 4, 3], Init::StandardNormal, &mut rng).unwrap();
+            (net, Progress::new(rng))
+        };
+        let (mut whole, mut p) = fresh();
+        let mut snapshots = Vec::new();
+        train(&mut whole, &data(), None, &config, &mut p, |e| {
+            if let Event::Checkpoint(n, p) = e {
+                snapshots.push((n.clone(), p.clone()));
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert!(snapshots.len() >= 9);
+        for (net, progress) in snapshots {
+            let (mut net, mut progress) = (net, progress);
+            train(&mut net, &data(), None, &config, &mut progress, |_| Ok(())).unwrap();
+            assert_eq!(net, whole);
+            assert_eq!(progress.history.epochs.len(), 3);
+        }
+    }
 }

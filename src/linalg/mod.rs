@@ -35,15 +35,16 @@ pub trait Float:
     fn write_le(self, out: &mut Vec<u8>);
     /// Reads one value from exactly `size_of::<Self>()` little-endian bytes.
     fn read_le(bytes: &[u8]) -> Self;
-    /// `C ← β·C + α·A·B` by a hand-written kernel, if one fits; false if none did anything.
+    /// `C ← β·C + α·A·B` by a hand-written kernel, if one fits, and whether every value written
+    /// is finite; `None` if none did anything.
     fn small_gemm(
         _alpha: Self,
         _a: ArrayView2<Self>,
         _b: ArrayView2<Self>,
         _beta: Self,
         _c: &mut ArrayViewMut2<Self>,
-    ) -> bool {
-        false
+    ) -> Option<bool> {
+        None
     }
 }
 
@@ -71,7 +72,7 @@ impl Float for f32 {
         b: ArrayView2<f32>,
         beta: f32,
         c: &mut ArrayViewMut2<f32>,
-    ) -> bool {
+    ) -> Option<bool> {
         small::try_gemm(alpha, a, b, beta, c)
     }
 }
@@ -172,12 +173,64 @@ const PARALLEL_MIN_FLOPS: usize = 1 << 21;
 /// `C ← β·C + α·A·B` for `A: m×k`, `B: k×n`, `C: m×n`, any strides (pass `x.t()` for a
 /// transpose: it is a view, nothing is copied). With `beta == 0` the old `C` is not read.
 pub fn gemm<T: Float>(alpha: T, a: ArrayView2<T>, b: ArrayView2<T>, beta: T, c: &mut ArrayViewMut2<T>) {
+    product(alpha, a, b, beta, c);
+}
+
+/// [`gemm`], then whether every value of `C` is finite: checked inside the kernel, at no extra
+/// pass over memory, where a hand-written kernel did the work. Training checks each weight
+/// update this way, so that a diverging step is caught at once.
+pub fn gemm_finite<T: Float>(
+    alpha: T,
+    a: ArrayView2<T>,
+    b: ArrayView2<T>,
+    beta: T,
+    c: &mut ArrayViewMut2<T>,
+) -> bool {
+    match product(alpha, a, b, beta, c) {
+        Some(finite) => finite,
+        None => all_finite(c.view()),
+    }
+}
+
+/// True when no value is NaN or infinite. `x − x` is 0 for finite `x` and NaN for NaN and
+/// ±∞, and a NaN poisons a sum; 16 independent sums (no early exit) run as vector code.
+pub fn all_finite<T: Float>(x: ArrayView2<T>) -> bool {
+    #[inline(always)]
+    #[allow(clippy::eq_op)] // x − x is the test itself
+    fn check<T: Float>(values: &[T]) -> bool {
+        let mut lanes = [T::zero(); 16];
+        let mut chunks = values.chunks_exact(16);
+        for chunk in &mut chunks {
+            for (lane, &v) in lanes.iter_mut().zip(chunk) {
+                *lane += v - v;
+            }
+        }
+        let tail = chunks.remainder().iter().fold(T::zero(), |acc, &v| acc + (v - v));
+        lanes.iter().fold(tail, |acc, &l| acc + l) == T::zero()
+    }
+    match x.as_slice_memory_order() {
+        Some(values) => simd(|| check(values)),
+        None => x.iter().all(|v| v.is_finite()),
+    }
+}
+
+/// The product; `Some(finite)` if a hand-written kernel did it, `None` if the crate did.
+fn product<T: Float>(
+    alpha: T,
+    a: ArrayView2<T>,
+    b: ArrayView2<T>,
+    beta: T,
+    c: &mut ArrayViewMut2<T>,
+) -> Option<bool> {
     let (m, k) = a.dim();
     let (k2, n) = b.dim();
     assert_eq!(k, k2, "gemm: inner dimensions");
     assert_eq!(c.dim(), (m, n), "gemm: output shape");
-    if m == 0 || n == 0 || T::small_gemm(alpha, a, b, beta, c) {
-        return;
+    if m == 0 || n == 0 {
+        return Some(true);
+    }
+    if let Some(finite) = T::small_gemm(alpha, a, b, beta, c) {
+        return Some(finite);
     }
     let parallelism = if m * n * k >= PARALLEL_MIN_FLOPS {
         gemm::Parallelism::Rayon(2)
@@ -212,6 +265,7 @@ pub fn gemm<T: Float>(alpha: T, a: ArrayView2<T>, b: ArrayView2<T>, beta: T, c: 
             parallelism,
         );
     }
+    None
 }
 
 /// Hints the processor to load `data` into its caches (no effect where unsupported).

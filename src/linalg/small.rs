@@ -16,24 +16,25 @@ use ndarray::{ArrayView2, ArrayViewMut2};
 pub const MAX_MACS: usize = 1 << 21;
 
 /// Computes `C ← β·C + α·A·B` if a kernel here fits the shapes and layouts and the processor
-/// has AVX-512; returns false (having done nothing) otherwise.
+/// has AVX-512, and tells whether every value it wrote is finite (checked in registers, before
+/// the store); returns `None` (having done nothing) otherwise.
 pub fn try_gemm(
     alpha: f32,
     a: ArrayView2<f32>,
     b: ArrayView2<f32>,
     beta: f32,
     c: &mut ArrayViewMut2<f32>,
-) -> bool {
+) -> Option<bool> {
     #[cfg(target_arch = "x86_64")]
     {
         let (m, k) = a.dim();
         let n = b.ncols();
         if m * n * k > MAX_MACS || !std::arch::is_x86_feature_detected!("avx512f") {
-            return false;
+            return None;
         }
         let (sa, sb, sc) = (a.strides(), b.strides(), c.strides());
         if sc[1] != 1 || sa.iter().chain(sb).chain(sc).any(|&s| s < 0) {
-            return false;
+            return None;
         }
         let (sa, sb, ldc) = (
             [sa[0] as usize, sa[1] as usize],
@@ -44,7 +45,7 @@ pub fn try_gemm(
         // borrowed mutably so it overlaps neither input; AVX-512F was detected above.
         unsafe {
             if sb[1] == 1 {
-                avx512::nn(
+                return Some(avx512::nn(
                     m,
                     n,
                     k,
@@ -56,12 +57,11 @@ pub fn try_gemm(
                     beta,
                     c.as_mut_ptr(),
                     ldc,
-                );
-                return true;
+                ));
             }
             if sb[0] == 1 && sa[1] == 1 {
                 // B is the transpose of an n×k row-major matrix with row stride sb[1].
-                avx512::nt(
+                return Some(avx512::nt(
                     m,
                     n,
                     k,
@@ -73,13 +73,12 @@ pub fn try_gemm(
                     beta,
                     c.as_mut_ptr(),
                     ldc,
-                );
-                return true;
+                ));
             }
         }
     }
     let _ = (alpha, a, b, beta, c);
-    false
+    None
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -115,7 +114,8 @@ mod avx512 {
         beta: f32,
         c: *mut f32,
         ldc: usize,
-    ) {
+    ) -> bool {
+        let mut finite = true;
         // Tiles of up to 4 rows of A × 4 rows of B: 16 accumulators + 4 + 1 registers of 32
         // (5×4 tiles made LLVM spill accumulators to the stack).
         let mut i = 0;
@@ -128,7 +128,7 @@ mod avx512 {
                 macro_rules! tile {
                     ($($mr:literal $nr:literal),*) => {
                         match (mr, nr) {
-                            $(($mr, $nr) => unsafe { nt_tile::<$mr, $nr>(k, alpha, ap, lda, bp, ldb, beta, cp, ldc) },)*
+                            $(($mr, $nr) => finite &= unsafe { nt_tile::<$mr, $nr>(k, alpha, ap, lda, bp, ldb, beta, cp, ldc) },)*
                             _ => unreachable!(),
                         }
                     };
@@ -138,6 +138,7 @@ mod avx512 {
             }
             i += mr;
         }
+        finite
     }
 
     #[target_feature(enable = "avx512f")]
@@ -153,7 +154,7 @@ mod avx512 {
         beta: f32,
         c: *mut f32,
         ldc: usize,
-    ) {
+    ) -> bool {
         // Index loops with constant bounds: LLVM unrolls them and keeps `acc` in registers
         // (iterator adaptors over the arrays made it spill them to the stack).
         let mut acc = [[_mm512_setzero_ps(); NR]; MR];
@@ -174,19 +175,21 @@ mod avx512 {
             }
             p += L;
         }
+        let mut finite = true;
         for (ii, row) in acc.iter().enumerate() {
             for (jj, &v) in row.iter().enumerate() {
                 let dst = unsafe { c.add(ii * ldc + jj) };
                 let dot = _mm512_reduce_add_ps(v);
-                unsafe {
-                    *dst = if beta == 0.0 {
-                        alpha * dot
-                    } else {
-                        beta * *dst + alpha * dot
-                    }
+                let value = if beta == 0.0 {
+                    alpha * dot
+                } else {
+                    beta * unsafe { *dst } + alpha * dot
                 };
+                finite &= value.is_finite();
+                unsafe { *dst = value };
             }
         }
+        finite
     }
 
     /// `C[i][:] ← β·C[i][:] + α·Σ_s A[i][s]·B[s][:]`; `A`: m×s with element strides `sa`,
@@ -205,9 +208,10 @@ mod avx512 {
         beta: f32,
         c: *mut f32,
         ldc: usize,
-    ) {
+    ) -> bool {
         // Tiles of up to 4 rows of C × 4 vectors of 16 columns: 16 accumulators.
         const COLS: usize = 4 * L;
+        let mut finite = true;
         let mut i = 0;
         while i < m {
             let mr = (m - i).min(4);
@@ -218,7 +222,7 @@ mod avx512 {
                 macro_rules! tile {
                     ($($mr:literal $nv:literal),*) => {
                         match (mr, nc.div_ceil(L)) {
-                            $(($mr, $nv) => unsafe { nn_tile::<$mr, $nv>(s, nc, alpha, ap, sa, bp, ldb, beta, cp, ldc) },)*
+                            $(($mr, $nv) => finite &= unsafe { nn_tile::<$mr, $nv>(s, nc, alpha, ap, sa, bp, ldb, beta, cp, ldc) },)*
                             _ => unreachable!(),
                         }
                     };
@@ -228,6 +232,7 @@ mod avx512 {
             }
             i += mr;
         }
+        finite
     }
 
     #[target_feature(enable = "avx512f")]
@@ -244,7 +249,7 @@ mod avx512 {
         beta: f32,
         c: *mut f32,
         ldc: usize,
-    ) {
+    ) -> bool {
         let mut masks = [0 as __mmask16; NV];
         for (v, m) in masks.iter_mut().enumerate() {
             *m = mask(nc - v * L);
@@ -273,11 +278,15 @@ mod avx512 {
                 }
             }
         }
+        // x − x is 0 for finite x, NaN for NaN and ±∞; lanes outside the mask hold 0.
+        let mut poison = _mm512_setzero_ps();
         for (ii, row) in acc.iter().enumerate() {
             for (v, &x) in row.iter().enumerate() {
+                poison = _mm512_add_ps(poison, _mm512_sub_ps(x, x));
                 unsafe { _mm512_mask_storeu_ps(c.add(ii * ldc + v * L), masks[v], x) };
             }
         }
+        _mm512_reduce_add_ps(poison) == 0.0
     }
 }
 
@@ -326,33 +335,62 @@ mod tests {
                 let bt = filled(n, k, 2);
                 let mut c = filled(m, n, 3);
                 let want = naive(alpha, a.view(), bt.t(), beta, &c);
-                assert!(try_gemm(alpha, a.view(), bt.t(), beta, &mut c.view_mut()));
+                assert_eq!(
+                    try_gemm(alpha, a.view(), bt.t(), beta, &mut c.view_mut()),
+                    Some(true)
+                );
                 close(&c, &want);
                 // nn: B row-major k×n, A as a transposed view (strided).
                 let b = filled(k, n, 4);
                 let at = filled(k, m, 5);
                 let mut c = filled(m, n, 6);
                 let want = naive(alpha, at.t(), b.view(), beta, &c);
-                assert!(try_gemm(alpha, at.t(), b.view(), beta, &mut c.view_mut()));
+                assert_eq!(
+                    try_gemm(alpha, at.t(), b.view(), beta, &mut c.view_mut()),
+                    Some(true)
+                );
                 close(&c, &want);
             }
         }
         // beta = 0 never reads C: NaN there must not leak.
         let mut c = Array2::from_elem((3, 4), f32::NAN);
-        assert!(try_gemm(
-            1.0,
-            filled(3, 5, 0).view(),
-            filled(5, 4, 1).view(),
-            0.0,
-            &mut c.view_mut()
-        ));
+        assert_eq!(
+            try_gemm(
+                1.0,
+                filled(3, 5, 0).view(),
+                filled(5, 4, 1).view(),
+                0.0,
+                &mut c.view_mut()
+            ),
+            Some(true)
+        );
         assert!(c.iter().all(|v| v.is_finite()));
+        // A non-finite result is reported, in both forms.
+        let mut w = filled(6, 20, 1);
+        w[[4, 17]] = f32::INFINITY;
+        assert_eq!(
+            try_gemm(
+                1.0,
+                filled(6, 3, 2).view(),
+                filled(3, 20, 3).view(),
+                1.0,
+                &mut w.view_mut()
+            ),
+            Some(false)
+        );
+        let mut x = filled(4, 9, 1);
+        x[[2, 5]] = f32::NAN;
+        let mut c = Array2::zeros((4, 7));
+        assert_eq!(
+            try_gemm(1.0, x.view(), filled(7, 9, 2).t(), 0.0, &mut c.view_mut()),
+            Some(false)
+        );
     }
 
     #[test]
     fn declines_large_products() {
         let a = Array2::<f32>::zeros((256, 256));
         let mut c = Array2::<f32>::zeros((256, 256));
-        assert!(!try_gemm(1.0, a.view(), a.view(), 0.0, &mut c.view_mut()));
+        assert_eq!(try_gemm(1.0, a.view(), a.view(), 0.0, &mut c.view_mut()), None);
     }
 }
