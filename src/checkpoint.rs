@@ -115,7 +115,12 @@ pub fn save<T: Float>(path: &Path, net: &Network<T>, spec: &RunSpec, progress: &
 /// Reads a checkpoint, checking the model part like any model file and the state for sense.
 pub fn load<T: Float>(path: &Path) -> Result<Checkpoint<T>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let (net, meta) = model_io::from_bytes_with::<T>(&bytes, path)?;
+    from_bytes(&bytes, path)
+}
+
+/// [`load`] from bytes already in memory; `path` is named in errors.
+pub fn from_bytes<T: Float>(bytes: &[u8], path: &Path) -> Result<Checkpoint<T>> {
+    let (net, meta) = model_io::from_bytes_with::<T>(bytes, path)?;
     let bad = |msg: String| Error::model(path, msg);
     let json = meta
         .get(KEY)

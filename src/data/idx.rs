@@ -44,6 +44,20 @@ pub fn read_idx(path: &Path) -> Result<Idx> {
     }
 }
 
+/// Parses an IDX file already in memory (raw or gzipped); `path` is named in errors.
+pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Idx> {
+    if bytes.starts_with(&GZIP_MAGIC) {
+        parse(
+            path,
+            flate2::read::MultiGzDecoder::new(bytes),
+            None,
+            " of the decompressed data",
+        )
+    } else {
+        parse(path, bytes, Some(bytes.len() as u64), "")
+    }
+}
+
 /// Parses IDX bytes from `r`. `known_len` is the total length when it is known up front.
 fn parse(path: &Path, mut r: impl Read, known_len: Option<u64>, where_: &str) -> Result<Idx> {
     let err = |offset: u64, msg: String| Error::format(path, offset, format!("{msg}{where_}"));

@@ -1,0 +1,56 @@
+//! Writes one valid input of each format `mlp` reads, as starting points for the fuzzers:
+//! `DIR/idx/` (raw and gzipped IDX), `DIR/model/` (a model file), `DIR/checkpoint/`.
+//!
+//!     cargo run --release --example fuzz_seeds -- DIR
+
+use mlp::checkpoint::{self, RunSpec};
+use mlp::data::idx::encode_idx;
+use mlp::train::{EpochReport, Progress};
+use mlp::{Init, Network, model_io};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::io::Write;
+use std::path::PathBuf;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = PathBuf::from(std::env::args().nth(1).ok_or("usage: fuzz_seeds DIR")?);
+    for sub in ["idx", "model", "checkpoint"] {
+        std::fs::create_dir_all(dir.join(sub))?;
+    }
+    let images = encode_idx(&[3, 4, 4], &(0..48).map(|i| (i * 5) as u8).collect::<Vec<_>>());
+    let labels = encode_idx(&[3], &[7, 0, 9]);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&images)?;
+    std::fs::write(dir.join("idx/images"), &images)?;
+    std::fs::write(dir.join("idx/labels"), &labels)?;
+    std::fs::write(dir.join("idx/images.gz"), gz.finish()?)?;
+
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let net: Network<f32> = Network::new(&[4, 3, 2], Init::StandardNormal, &mut rng)?;
+    model_io::save(&net, &dir.join("model/small.safetensors"))?;
+
+    let spec = RunSpec {
+        sizes: vec![4, 3, 2],
+        init: "standard-normal".into(),
+        seed: 0,
+        epochs: 3,
+        batch_size: 2,
+        eta: 1.0,
+        optimizer: "sgd".into(),
+        train_samples: 10,
+        features: 4,
+    };
+    let mut progress = Progress::new(rng);
+    progress.epoch = 1;
+    progress.step = 2;
+    progress.history.epochs.push(EpochReport {
+        epoch: 1,
+        train_cost: 0.25,
+        test_accuracy: Some(0.5),
+        test_correct: Some(5),
+        test_total: 10,
+        seconds: 0.01,
+    });
+    checkpoint::save(&dir.join("checkpoint/small.safetensors"), &net, &spec, &progress)?;
+    Ok(())
+}
