@@ -114,7 +114,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let c = config(n);
     let (train_set, test_set) = mnist::load(&dir)?;
     let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let mut net: Network<f32> = Network::new(c.sizes, Init::StandardNormal, &mut rng)?;
+    // The deep configuration starts from N(0, 1/n_in) weights, so its sigmoids are not saturated.
+    let init = if n == 3 {
+        Init::ScaledNormal
+    } else {
+        Init::StandardNormal
+    };
+    let mut net: Network<f32> = Network::new(c.sizes, init, &mut rng)?;
 
     let mut progress = Progress::new(rng);
     let mut epoch = |net: &mut Network<f32>, data: &Dataset| -> f64 {

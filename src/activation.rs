@@ -1,6 +1,6 @@
 //! Activation functions, each next to its derivative.
 
-use crate::linalg::Float;
+use crate::linalg::{Float, map16};
 use std::fmt;
 use std::str::FromStr;
 
@@ -9,29 +9,123 @@ pub enum Activation {
     /// `σ(a) = 1 / (1 + e^-a)`, `σ'(a) = σ(a)(1 − σ(a))`.
     #[default]
     Sigmoid,
+    /// `tanh(a) = 2σ(2a) − 1`, `tanh'(a) = 1 − tanh²(a)`.
+    Tanh,
+    /// `max(0, a)`, derivative 1 for `a > 0`, else 0.
+    Relu,
+    /// `a` for `a > 0`, else `0.01·a`; derivative 1 or 0.01.
+    LeakyRelu,
+    /// `a`, derivative 1 (regression outputs).
+    Identity,
+    /// `z_j = e^{a_j} / Σ_k e^{a_k}` over a layer's neurons: output layers only. Its Jacobian
+    /// `∂z_j/∂a_k = z_j(δ_jk − z_k)` is applied by the cost (see `Cost::output_delta`).
+    Softmax,
 }
 
+/// The slope of leaky ReLU for negative inputs.
+const LEAK: f64 = 0.01;
+
+pub const ALL: [Activation; 6] = [
+    Activation::Sigmoid,
+    Activation::Tanh,
+    Activation::Relu,
+    Activation::LeakyRelu,
+    Activation::Identity,
+    Activation::Softmax,
+];
+
 impl Activation {
-    /// `z = f(a)`.
-    #[inline]
+    /// `z = f(a)` for an elementwise activation (all but softmax).
+    #[inline(always)]
     pub fn apply<T: Float>(self, a: T) -> T {
+        let one = T::one();
         match self {
-            Activation::Sigmoid => T::one() / (T::one() + (-a).exp_vec()),
+            Activation::Sigmoid => one / (one + (-a).exp_vec()),
+            Activation::Tanh => {
+                let two = one + one;
+                two / (one + (-(a + a)).exp_vec()) - one
+            }
+            Activation::Relu => {
+                if a > T::zero() {
+                    a
+                } else {
+                    T::zero()
+                }
+            }
+            Activation::LeakyRelu => {
+                if a > T::zero() {
+                    a
+                } else {
+                    T::from_f64_lossy(LEAK) * a
+                }
+            }
+            Activation::Identity => a,
+            Activation::Softmax => panic!("softmax is not elementwise: use apply_rows"),
         }
     }
 
-    /// `f'(a)`, given both `a` and `z = f(a)` (whichever is cheaper to use).
-    #[inline]
-    pub fn derivative<T: Float>(self, _a: T, z: T) -> T {
+    /// `f'(a)` for an elementwise activation, given both `a` and `z = f(a)` (whichever is
+    /// cheaper to use).
+    #[inline(always)]
+    pub fn derivative<T: Float>(self, a: T, z: T) -> T {
+        let one = T::one();
         match self {
             // σ' = σ(1 − σ): no second exponential.
-            Activation::Sigmoid => z * (T::one() - z),
+            Activation::Sigmoid => z * (one - z),
+            Activation::Tanh => one - z * z,
+            Activation::Relu => {
+                if a > T::zero() {
+                    one
+                } else {
+                    T::zero()
+                }
+            }
+            Activation::LeakyRelu => {
+                if a > T::zero() {
+                    one
+                } else {
+                    T::from_f64_lossy(LEAK)
+                }
+            }
+            Activation::Identity => one,
+            Activation::Softmax => panic!("softmax has no elementwise derivative"),
         }
+    }
+
+    /// `Z = f(A)` for a row-major `m × n` mini-batch (`n` neurons per row).
+    #[inline(always)]
+    pub fn apply_rows<T: Float>(self, a: &[T], z: &mut [T], n: usize) {
+        if self != Activation::Softmax {
+            return map16(a, z, |a| self.apply(a));
+        }
+        for (a, z) in a.chunks_exact(n).zip(z.chunks_exact_mut(n)) {
+            // Shifting by the row's maximum changes nothing but keeps e^a finite.
+            let max = a
+                .iter()
+                .fold(T::neg_infinity(), |m, &v| if v > m { v } else { m });
+            let mut sum = T::zero();
+            for (z, &a) in z.iter_mut().zip(a) {
+                *z = (a - max).exp_vec();
+                sum += *z;
+            }
+            let inv = T::one() / sum;
+            z.iter_mut().for_each(|z| *z *= inv);
+        }
+    }
+
+    /// True for activations whose derivative jumps (ReLU's kink at 0).
+    pub fn has_kink(self) -> bool {
+        matches!(self, Activation::Relu | Activation::LeakyRelu)
     }
 
     pub fn name(self) -> &'static str {
         match self {
             Activation::Sigmoid => "sigmoid",
+            Activation::Tanh => "tanh",
+            Activation::Relu => "relu",
+            Activation::LeakyRelu => "leaky-relu",
+            Activation::Identity => "identity",
+            Activation::Softmax => "softmax",
         }
     }
 }
@@ -45,10 +139,10 @@ impl fmt::Display for Activation {
 impl FromStr for Activation {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "sigmoid" => Ok(Activation::Sigmoid),
-            _ => Err(format!("unknown activation '{s}' (expected: sigmoid)")),
-        }
+        ALL.into_iter().find(|a| a.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = ALL.iter().map(|a| a.name()).collect();
+            format!("unknown activation '{s}' (expected one of: {})", names.join(", "))
+        })
     }
 }
 
@@ -57,22 +151,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sigmoid_values_and_derivative_match_finite_differences() {
-        let s = Activation::Sigmoid;
-        assert_eq!(s.apply(0.0f64), 0.5);
-        assert!(s.apply(40.0f64) > 1.0 - 1e-15);
-        assert!(s.apply(-40.0f64) < 1e-15);
-        for a in [-5.0f64, -1.0, 0.0, 0.3, 2.0, 7.0] {
-            let h = 1e-6;
-            let numeric = (s.apply(a + h) - s.apply(a - h)) / (2.0 * h);
-            let analytic = s.derivative(a, s.apply(a));
-            assert!((numeric - analytic).abs() < 1e-9, "a = {a}");
+    fn derivatives_match_finite_differences() {
+        for act in ALL.into_iter().filter(|&a| a != Activation::Softmax) {
+            for a in [-5.0f64, -1.0, -0.3, 0.3, 2.0, 7.0] {
+                let h = 1e-6;
+                let numeric = (act.apply(a + h) - act.apply(a - h)) / (2.0 * h);
+                let analytic = act.derivative(a, act.apply(a));
+                assert!(
+                    (numeric - analytic).abs() < 1e-8,
+                    "{act} at {a}: {numeric} vs {analytic}"
+                );
+            }
         }
     }
 
     #[test]
-    fn parses_its_own_name() {
-        assert_eq!("sigmoid".parse::<Activation>(), Ok(Activation::Sigmoid));
-        assert!("relu6".parse::<Activation>().is_err());
+    fn known_values() {
+        assert_eq!(Activation::Sigmoid.apply(0.0f64), 0.5);
+        assert!(Activation::Sigmoid.apply(40.0f64) > 1.0 - 1e-15);
+        assert!((Activation::Tanh.apply(0.5f64) - 0.5f64.tanh()).abs() < 1e-15);
+        assert_eq!(Activation::Relu.apply(-2.0f64), 0.0);
+        assert_eq!(Activation::LeakyRelu.apply(-2.0f64), -0.02);
+        let a = [1.0f64, 2.0, 3.0, 1000.0, 1000.0, -1000.0];
+        let mut z = [0.0; 6];
+        Activation::Softmax.apply_rows(&a, &mut z, 3);
+        let e: f64 = (1.0f64).exp() + (2.0f64).exp() + (3.0f64).exp();
+        assert!((z[2] - 3.0f64.exp() / e).abs() < 1e-15);
+        assert_eq!(&z[3..], &[0.5, 0.5, 0.0], "no overflow for large inputs");
+    }
+
+    #[test]
+    fn parses_every_name() {
+        for a in ALL {
+            assert_eq!(a.name().parse::<Activation>(), Ok(a));
+        }
+        assert!("relu6".parse::<Activation>().unwrap_err().contains("leaky-relu"));
     }
 }

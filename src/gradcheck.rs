@@ -148,6 +148,11 @@ fn derivative(
 
 /// `C = (1/m) Σ_x C_x`, the cost that backpropagation differentiates.
 fn mean_cost(net: &Network<f64>, ws: &mut Workspace<f64>, x: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
-    let out = net.feedforward_batch(x, ws);
-    net.cost.total(out, y) / x.nrows() as f64
+    net.feedforward_batch(x, ws);
+    let (last, m) = (net.layers.len() - 1, x.nrows());
+    let (a, z) = (
+        ws.a[last].slice(ndarray::s![..m, ..]),
+        ws.z[last].slice(ndarray::s![..m, ..]),
+    );
+    net.cost.total(a, z, y) / m as f64
 }

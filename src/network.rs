@@ -20,48 +20,42 @@
 use crate::activation::Activation;
 use crate::cost::Cost;
 use crate::error::{Error, Result};
-use crate::linalg::{Float, all_finite, gemm, gemm_finite, map16, simd};
+pub use crate::init::Init;
+use crate::linalg::{Float, all_finite, gemm, gemm_finite, simd};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis, Zip, s};
 use rand::Rng;
-use rand_distr::{Distribution, StandardNormal};
-use std::fmt;
-use std::str::FromStr;
 
-/// How the weights and biases are drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Init {
-    /// Weights and biases from N(0, 1), as in the lecture.
-    #[default]
-    StandardNormal,
-    /// Weights from N(0, 1/n_in) (so neurons do not start saturated), biases from N(0, 1).
-    ScaledNormal,
+/// The shape of a network: layer sizes, activations and the cost it learns by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Architecture {
+    /// `[n_0, …, n_L]`, inputs first.
+    pub sizes: Vec<usize>,
+    /// Activation of every hidden layer.
+    pub hidden: Activation,
+    /// Activation of the output layer.
+    pub output: Activation,
+    pub cost: Cost,
 }
 
-impl Init {
-    pub fn name(self) -> &'static str {
-        match self {
-            Init::StandardNormal => "standard-normal",
-            Init::ScaledNormal => "scaled-normal",
+impl Architecture {
+    /// The lecture's: sigmoid neurons everywhere, quadratic cost.
+    pub fn lecture(sizes: &[usize]) -> Self {
+        Architecture {
+            sizes: sizes.to_vec(),
+            hidden: Activation::Sigmoid,
+            output: Activation::Sigmoid,
+            cost: Cost::Quadratic,
         }
     }
-}
 
-impl fmt::Display for Init {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Init {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "standard-normal" => Ok(Init::StandardNormal),
-            "scaled-normal" => Ok(Init::ScaledNormal),
-            _ => Err(format!(
-                "unknown initialisation '{s}' (expected: standard-normal, scaled-normal)"
-            )),
+    pub fn validate(&self) -> Result<()> {
+        validate_sizes(&self.sizes)?;
+        if self.hidden == Activation::Softmax && self.sizes.len() > 2 {
+            return Err(Error::Invalid(
+                "softmax is for the output layer only; choose another hidden activation".into(),
+            ));
         }
+        self.cost.check_output(self.output).map_err(Error::Invalid)
     }
 }
 
@@ -107,34 +101,53 @@ pub fn validate_sizes(sizes: &[usize]) -> Result<()> {
 }
 
 impl<T: Float> Network<T> {
-    /// A network with the given layer sizes, sigmoid neurons and the quadratic cost, drawn
-    /// from `rng`. The draws are made in f64 and rounded, so an f32 and an f64 network from
-    /// the same seed hold the same numbers (up to rounding).
+    /// The lecture's network of the given layer sizes (sigmoid neurons, quadratic cost), drawn
+    /// from `rng`.
     pub fn new(sizes: &[usize], init: Init, rng: &mut impl Rng) -> Result<Self> {
-        validate_sizes(sizes)?;
-        let mut normal = || -> f64 { StandardNormal.sample(rng) };
-        let layers = sizes
+        Self::build(&Architecture::lecture(sizes), init, rng)
+    }
+
+    /// A network of any architecture, drawn from `rng`.
+    pub fn build(arch: &Architecture, init: Init, rng: &mut impl Rng) -> Result<Self> {
+        arch.validate()?;
+        let last = arch.sizes.len() - 2;
+        let layers = arch
+            .sizes
             .windows(2)
-            .map(|w| {
+            .enumerate()
+            .map(|(l, w)| {
                 let (n_in, n_out) = (w[0], w[1]);
-                let scale = match init {
-                    Init::StandardNormal => 1.0,
-                    Init::ScaledNormal => 1.0 / (n_in as f64).sqrt(),
-                };
-                let weights =
-                    Array2::from_shape_simple_fn((n_out, n_in), || T::from_f64_lossy(scale * normal()));
-                let biases = Array1::from_shape_simple_fn(n_out, || T::from_f64_lossy(normal()));
+                let (weights, biases) = init.draw(n_in, n_out, rng);
                 Layer {
-                    weights,
-                    biases,
-                    activation: Activation::Sigmoid,
+                    weights: Array2::from_shape_vec(
+                        (n_out, n_in),
+                        weights.into_iter().map(T::from_f64_lossy).collect(),
+                    )
+                    .expect("drawn to shape"),
+                    biases: biases.into_iter().map(T::from_f64_lossy).collect(),
+                    activation: if l == last { arch.output } else { arch.hidden },
                 }
             })
             .collect();
         Ok(Network {
             layers,
-            cost: Cost::Quadratic,
+            cost: arch.cost,
         })
+    }
+
+    /// The architecture of this network.
+    pub fn architecture(&self) -> Architecture {
+        let n = self.layers.len();
+        Architecture {
+            sizes: self.sizes(),
+            hidden: if n > 1 {
+                self.layers[0].activation
+            } else {
+                Activation::Sigmoid
+            },
+            output: self.layers[n - 1].activation,
+            cost: self.cost,
+        }
     }
 
     /// `[n_0, n_1, …, n_L]`.
@@ -160,7 +173,13 @@ impl<T: Float> Network<T> {
             // a^l = W^l z^(l−1) + b^l
             let a = layer.weights.dot(&z) + &layer.biases;
             // z^l = f(a^l)
-            z = a.mapv(|a| layer.activation.apply(a));
+            z = Array1::zeros(a.len());
+            let n = a.len();
+            layer.activation.apply_rows(
+                a.as_slice().expect("own array"),
+                z.as_slice_mut().expect("own array"),
+                n,
+            );
         }
         z
     }
@@ -214,7 +233,7 @@ impl<T: Float> Network<T> {
 
         let last = n_layers - 1;
         let output = ws.z[last].slice(s![..m, ..]);
-        let total_cost = self.cost.total(output, y);
+        let total_cost = self.cost.total(ws.a[last].slice(s![..m, ..]), output, y);
         // δ^L = ∂C_x/∂a^L (the cost knows its own formula)
         self.cost.output_delta(
             self.layers[last].activation,
@@ -280,7 +299,7 @@ fn add_bias_activate<T: Float>(act: Activation, biases: &[T], a: &mut [T], z: &m
             *a += b;
         }
     }
-    map16(a, z, |a| act.apply(a));
+    act.apply_rows(a, z, biases.len());
 }
 
 /// The gradient equations of backpropagation, for one layer and a mini-batch of `m` rows:
