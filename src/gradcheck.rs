@@ -10,8 +10,9 @@
 //! a small `h` drowns small gradients (of saturated sigmoid neurons) in round-off, a large one
 //! bends large gradients by truncation. The extrapolation needs ~10–20 passes per parameter.
 
+use crate::cost::Cost;
 use crate::error::Result;
-use crate::network::{Gradients, Init, Network, Workspace};
+use crate::network::{Architecture, Gradients, Init, Network, Workspace};
 use ndarray::{Array2, ArrayView2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -20,8 +21,8 @@ use std::time::Instant;
 
 /// Samples in the check's mini-batch.
 const BATCH: usize = 4;
-/// First (largest) step of Ridders' method.
-const H0: f64 = 0.1;
+/// First (largest) step of Ridders' method, for smooth activations.
+const H0: f64 = 0.02;
 /// Gradients smaller than this are compared on this scale rather than their own: a relative
 /// error says nothing about a gradient of 1e-15, which is zero but for round-off.
 const FLOOR: f64 = 1e-6;
@@ -37,13 +38,36 @@ pub struct GradCheck {
     pub numerical_passes: usize,
 }
 
-/// Checks a random network of the given sizes on a random mini-batch.
+/// Checks a random network of the lecture's kind (sigmoid, quadratic cost) of the given sizes.
 pub fn gradient_check(sizes: &[usize], seed: u64) -> Result<GradCheck> {
+    check_architecture(&Architecture::lecture(sizes), seed)
+}
+
+/// Checks a random network of any architecture on a random mini-batch. Targets are drawn to
+/// suit the cost: in [0, 1] for the quadratic and cross-entropy costs, a probability
+/// distribution per row for log-likelihood, any real number for mean squared error.
+pub fn check_architecture(arch: &Architecture, seed: u64) -> Result<GradCheck> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut net: Network<f64> = Network::new(sizes, Init::StandardNormal, &mut rng)?;
-    let x = Array2::from_shape_simple_fn((BATCH, sizes[0]), || rng.random::<f64>());
-    let y = Array2::from_shape_simple_fn((BATCH, net.n_outputs()), || rng.random::<f64>());
+    let mut net: Network<f64> = Network::build(arch, Init::StandardNormal, &mut rng)?;
     let mut ws = Workspace::new(&net, BATCH);
+    // With ReLU-like neurons, prefer a mini-batch that puts no weighted input near a kink, where
+    // difference quotients break down (up to 100 draws; else the step is kept small instead).
+    let mut x = Array2::from_shape_simple_fn((BATCH, arch.sizes[0]), || rng.random::<f64>());
+    for _ in 0..100 {
+        if nearest_kink(&net, &mut ws, x.view()) >= 0.01 {
+            break;
+        }
+        x = Array2::from_shape_simple_fn((BATCH, arch.sizes[0]), || rng.random::<f64>());
+    }
+    let mut y = Array2::from_shape_simple_fn((BATCH, net.n_outputs()), || rng.random::<f64>());
+    match arch.cost {
+        Cost::LogLikelihood => y.rows_mut().into_iter().for_each(|mut r| {
+            let s = r.sum();
+            r /= s;
+        }),
+        Cost::Mse => y.mapv_inplace(|v| 4.0 * v - 2.0),
+        Cost::Quadratic | Cost::CrossEntropy => {}
+    }
 
     // The first call pays one-off costs (page faults, the GEMM's CPU-feature dispatch).
     net.backprop(x.view(), y.view(), &mut ws);
@@ -71,6 +95,7 @@ pub fn compare(
     grads: &Gradients<f64>,
 ) -> (f64, usize) {
     let mut ws = Workspace::new(net, x.nrows());
+    let h0 = first_step(net, &mut ws, x);
     let mut max_relative_error = 0.0f64;
     let mut passes = 0;
     for l in 0..net.layers.len() {
@@ -79,11 +104,15 @@ pub fn compare(
         for i in 0..n_weights + net.layers[l].biases.len() {
             let (numerical, analytic) = if i < n_weights {
                 let jk = (i / n_in, i % n_in);
-                let d = derivative(net, &mut ws, x, y, &mut passes, |n| &mut n.layers[l].weights[jk]);
+                let d = derivative(net, &mut ws, x, y, h0, &mut passes, |n| {
+                    &mut n.layers[l].weights[jk]
+                });
                 (d, grads.weights[l][jk])
             } else {
                 let j = i - n_weights;
-                let d = derivative(net, &mut ws, x, y, &mut passes, |n| &mut n.layers[l].biases[j]);
+                let d = derivative(net, &mut ws, x, y, h0, &mut passes, |n| {
+                    &mut n.layers[l].biases[j]
+                });
                 (d, grads.biases[l][j])
             };
             let scale = numerical.abs().max(analytic.abs()).max(FLOOR);
@@ -91,6 +120,29 @@ pub fn compare(
         }
     }
     (max_relative_error, passes)
+}
+
+/// The first step of Ridders' method. With ReLU-like activations it must not carry any
+/// neuron's weighted input across the kink at 0, where the slope jumps and no difference
+/// quotient converges: the step stays a twentieth of the nearest weighted input's distance from it.
+fn first_step(net: &Network<f64>, ws: &mut Workspace<f64>, x: ArrayView2<f64>) -> f64 {
+    H0.min(nearest_kink(net, ws, x) / 20.0)
+}
+
+/// The smallest `|a|` over the neurons with a kink (∞ without any).
+fn nearest_kink(net: &Network<f64>, ws: &mut Workspace<f64>, x: ArrayView2<f64>) -> f64 {
+    net.feedforward_batch(x, ws);
+    let m = x.nrows();
+    let mut nearest = f64::INFINITY;
+    for (layer, a) in net.layers.iter().zip(&ws.a) {
+        if layer.activation.has_kink() {
+            nearest = a
+                .slice(ndarray::s![..m, ..])
+                .iter()
+                .fold(nearest, |n, v| n.min(v.abs()));
+        }
+    }
+    nearest
 }
 
 /// `∂C/∂p` for the parameter `param` picks, by Ridders' extrapolation of central differences
@@ -101,6 +153,7 @@ fn derivative(
     ws: &mut Workspace<f64>,
     x: ArrayView2<f64>,
     y: ArrayView2<f64>,
+    h0: f64,
     passes: &mut usize,
     param: impl Fn(&mut Network<f64>) -> &mut f64,
 ) -> f64 {
@@ -118,7 +171,7 @@ fn derivative(
     };
     // table[j][i]: the estimate from step i after j extrapolations.
     let mut table = [[0.0f64; STEPS]; STEPS];
-    let mut h = H0;
+    let mut h = h0;
     table[0][0] = slope(h);
     let (mut best, mut best_err) = (table[0][0], f64::INFINITY);
     for i in 1..STEPS {

@@ -1,6 +1,9 @@
 //! Backpropagation agrees with numerical derivatives for random networks of several shapes.
 
-use mlp::gradcheck::{compare, gradient_check};
+use mlp::Architecture;
+use mlp::activation::{self, Activation};
+use mlp::cost;
+use mlp::gradcheck::{check_architecture, compare, gradient_check};
 use mlp::{Init, Network, Workspace};
 use ndarray::Array2;
 use rand::SeedableRng;
@@ -27,6 +30,35 @@ fn backprop_matches_numerical_gradients() {
             assert!(g.numerical_passes >= 2 * g.parameters);
         }
     }
+}
+
+#[test]
+fn every_activation_cost_and_output_combination_passes() {
+    let mut checked = 0;
+    for hidden in activation::ALL.into_iter().filter(|&a| a != Activation::Softmax) {
+        for output in activation::ALL {
+            for cost in cost::ALL.into_iter().filter(|c| c.check_output(output).is_ok()) {
+                for (sizes, seed) in [(vec![5, 4, 3], 1), (vec![6, 5, 4, 3], 2)] {
+                    let arch = Architecture {
+                        sizes,
+                        hidden,
+                        output,
+                        cost,
+                    };
+                    let g = check_architecture(&arch, seed).unwrap();
+                    assert!(
+                        g.max_relative_error < 1e-6,
+                        "{hidden} hidden, {output} output, {cost} cost, {:?}: {}",
+                        arch.sizes,
+                        g.max_relative_error
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    // 5 hidden × (6 outputs × 2 general costs + cross-entropy + log-likelihood) × 2 shapes
+    assert_eq!(checked, 5 * 14 * 2);
 }
 
 #[test]

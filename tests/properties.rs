@@ -1,6 +1,9 @@
 //! Properties that hold for random architectures, mini-batches and seeds.
 
-use mlp::gradcheck::compare;
+use mlp::Architecture;
+use mlp::activation::{self, Activation};
+use mlp::cost;
+use mlp::gradcheck::{check_architecture, compare};
 use mlp::optim::Sgd;
 use mlp::{Init, Network, Workspace, model_io};
 use ndarray::Array2;
@@ -38,6 +41,17 @@ proptest! {
         net.backprop(x.view(), y.view(), &mut ws);
         let (err, _) = compare(&mut net, x.view(), y.view(), &ws.grads);
         prop_assert!(err < 1e-6, "max relative error {}", err);
+    }
+
+    #[test]
+    fn every_architecture_passes_the_gradient_check(
+        sizes in sizes(), hidden in 0usize..5, output in 0usize..6, cost in 0usize..4, seed in any::<u64>(),
+    ) {
+        let (hidden, output, cost) = (activation::ALL[hidden], activation::ALL[output], cost::ALL[cost]);
+        prop_assume!(hidden != Activation::Softmax && cost.check_output(output).is_ok());
+        let arch = Architecture { sizes, hidden, output, cost };
+        let g = check_architecture(&arch, seed).unwrap();
+        prop_assert!(g.max_relative_error < 1e-6, "{:?}: {}", arch, g.max_relative_error);
     }
 
     #[test]
