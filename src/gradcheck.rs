@@ -22,14 +22,15 @@ use std::time::Instant;
 /// Samples in the check's mini-batch.
 const BATCH: usize = 4;
 /// First (largest) step of Ridders' method, for smooth activations.
-const H0: f64 = 0.02;
-/// Gradients smaller than this are compared on this scale rather than their own: a relative
-/// error says nothing about a gradient of 1e-15, which is zero but for round-off.
-const FLOOR: f64 = 1e-6;
+const H0: f64 = 0.01;
+/// Gradients smaller than this are compared on this scale rather than their own. Both methods
+/// agree to ~1e-12 in absolute terms (round-off in the cost, amplified by the extrapolation and
+/// by the small steps kinks require), which says nothing relative to a gradient of 1e-9.
+const FLOOR: f64 = 1e-5;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct GradCheck {
-    /// `max |numerical − backprop| / max(|numerical|, |backprop|, 1e-8)` over every parameter.
+    /// `max |numerical − backprop| / max(|numerical|, |backprop|, 1e-5)` over every parameter.
     pub max_relative_error: f64,
     pub numerical_seconds: f64,
     pub backprop_seconds: f64,
@@ -54,7 +55,7 @@ pub fn check_architecture(arch: &Architecture, seed: u64) -> Result<GradCheck> {
     // difference quotients break down (up to 100 draws; else the step is kept small instead).
     let mut x = Array2::from_shape_simple_fn((BATCH, arch.sizes[0]), || rng.random::<f64>());
     for _ in 0..100 {
-        if nearest_kink(&net, &mut ws, x.view()) >= 0.01 {
+        if nearest_kink(&net, &mut ws, x.view()) >= 0.05 {
             break;
         }
         x = Array2::from_shape_simple_fn((BATCH, arch.sizes[0]), || rng.random::<f64>());
@@ -126,7 +127,7 @@ pub fn compare(
 /// neuron's weighted input across the kink at 0, where the slope jumps and no difference
 /// quotient converges: the step stays a twentieth of the nearest weighted input's distance from it.
 fn first_step(net: &Network<f64>, ws: &mut Workspace<f64>, x: ArrayView2<f64>) -> f64 {
-    H0.min(nearest_kink(net, ws, x) / 20.0)
+    H0.min(nearest_kink(net, ws, x) / 10.0)
 }
 
 /// The smallest `|a|` over the neurons with a kink (∞ without any).
@@ -158,7 +159,7 @@ fn derivative(
     param: impl Fn(&mut Network<f64>) -> &mut f64,
 ) -> f64 {
     const SHRINK: f64 = 1.4;
-    const STEPS: usize = 10;
+    const STEPS: usize = 16;
     const SAFE: f64 = 2.0;
     let original = *param(net);
     let mut slope = |h: f64| {

@@ -8,6 +8,7 @@ use mlp::optim::Sgd;
 use mlp::{Init, Network, Workspace, model_io};
 use ndarray::Array2;
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::path::Path;
@@ -29,7 +30,8 @@ fn batch(rng: &mut ChaCha8Rng, m: usize, n: usize) -> Array2<f64> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    // A fixed seed: the same cases on every run, so CI cannot fail by chance.
+    #![proptest_config(ProptestConfig { cases: 64, rng_seed: RngSeed::Fixed(20261128), ..ProptestConfig::default() })]
 
     #[test]
     fn backprop_agrees_with_numerical_gradients(sizes in sizes(), m in 1usize..=6, seed in any::<u64>()) {
