@@ -5,7 +5,7 @@
 
 use criterion::{Criterion, Throughput, black_box, criterion_group, criterion_main};
 use mlp::linalg::gemm;
-use mlp::optim::Sgd;
+use mlp::optim::{Optim, Optimizer};
 use mlp::{Init, Network, Workspace};
 use ndarray::Array2;
 use rand::SeedableRng;
@@ -37,7 +37,7 @@ fn network(c: &mut Criterion) {
         });
         g.bench_function("sgd step", |b| {
             // A tiny eta keeps the weights (and so the work) the same from step to step.
-            let mut sgd = Sgd { eta: 1e-9 };
+            let mut sgd = Optim::new(Optimizer::Sgd, 1e-9, 0.0, &net);
             b.iter(|| black_box(sgd.step(&mut net, x.view(), y.view(), &mut ws)))
         });
         g.finish();

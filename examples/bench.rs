@@ -10,7 +10,8 @@
 
 use mlp::data::{Dataset, mnist};
 use mlp::linalg::gemm;
-use mlp::train::{self, Progress, TrainConfig};
+use mlp::optim::{Optim, Optimizer};
+use mlp::train::{self, Progress, Sets, TrainConfig};
 use mlp::{Init, Network};
 use ndarray::Array2;
 use rand::SeedableRng;
@@ -123,15 +124,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut net: Network<f32> = Network::new(c.sizes, init, &mut rng)?;
 
     let mut progress = Progress::new(rng);
+    let mut optim = Optim::new(Optimizer::Sgd, c.eta, 0.0, &net);
     let mut epoch = |net: &mut Network<f32>, data: &Dataset| -> f64 {
         let cfg = TrainConfig {
             epochs: progress.epoch + 1,
             batch_size: c.batch,
             eta: c.eta,
-            checkpoint_every: None,
+            ..TrainConfig::default()
+        };
+        let sets = Sets {
+            train: data,
+            validation: None,
+            test: None,
         };
         let t = Instant::now();
-        train::train(net, data, None, &cfg, &mut progress, |_| Ok(())).expect("training");
+        train::train(net, sets, &cfg, &mut optim, &mut progress, |_| Ok(())).expect("training");
         t.elapsed().as_secs_f64()
     };
 

@@ -5,6 +5,7 @@
 
 use mlp::checkpoint::{self, RunSpec};
 use mlp::data::idx::encode_idx;
+use mlp::optim::{Optim, Optimizer};
 use mlp::train::{EpochReport, Progress};
 use mlp::{Init, Network, model_io};
 use rand::SeedableRng;
@@ -31,15 +32,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let spec = RunSpec {
         sizes: vec![4, 3, 2],
+        hidden: "sigmoid".into(),
+        output: "sigmoid".into(),
+        cost: "quadratic".into(),
         init: "standard-normal".into(),
         seed: 0,
         epochs: 3,
         batch_size: 2,
         eta: 1.0,
-        optimizer: "sgd".into(),
+        optimizer: "adam".into(),
+        momentum: 0.9,
+        l2: 0.0,
+        dropout: 0.0,
+        input_dropout: 0.0,
+        lr_schedule: "constant".into(),
+        early_stopping: None,
+        validation_split: 0.0,
         train_samples: 10,
         features: 4,
     };
+    let optim = Optim::new(Optimizer::ADAM, 1.0, 0.0, &net);
     let mut progress = Progress::new(rng);
     progress.epoch = 1;
     progress.step = 2;
@@ -49,8 +61,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         test_accuracy: Some(0.5),
         test_correct: Some(5),
         test_total: 10,
+        validation_accuracy: None,
+        eta: 1.0,
         seconds: 0.01,
     });
-    checkpoint::save(&dir.join("checkpoint/small.safetensors"), &net, &spec, &progress)?;
+    checkpoint::save(
+        &dir.join("checkpoint/small.safetensors"),
+        &net,
+        &spec,
+        &progress,
+        &optim,
+    )?;
     Ok(())
 }

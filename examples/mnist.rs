@@ -4,7 +4,8 @@
 //!     MLP_DATA_DIR=../shared/data/mnist cargo run --release --example mnist [EPOCHS]
 
 use mlp::data::mnist;
-use mlp::train::{self, Event, Progress, TrainConfig};
+use mlp::optim::Optim;
+use mlp::train::{self, Event, Progress, Sets, TrainConfig};
 use mlp::{Init, Network};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -23,25 +24,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         epochs,
         ..TrainConfig::default()
     };
+    let mut optim = Optim::new(config.optimizer, config.eta, 0.0, &net);
     let mut progress = Progress::new(rng);
-    train::train(
-        &mut net,
-        &train_set,
-        Some(&test_set),
-        &config,
-        &mut progress,
-        |event| {
-            if let Event::Epoch(r) = event {
-                println!(
-                    "epoch {:>2}: cost {:.4}, accuracy {:.2}%",
-                    r.epoch,
-                    r.train_cost,
-                    100.0 * r.test_accuracy.unwrap_or(0.0)
-                );
-            }
-            Ok(())
-        },
-    )?;
+    let sets = Sets {
+        train: &train_set,
+        validation: None,
+        test: Some(&test_set),
+    };
+    train::train(&mut net, sets, &config, &mut optim, &mut progress, |event| {
+        if let Event::Epoch(r) = event {
+            println!(
+                "epoch {:>2}: cost {:.4}, accuracy {:.2}%",
+                r.epoch,
+                r.train_cost,
+                100.0 * r.test_accuracy.unwrap_or(0.0)
+            );
+        }
+        Ok(())
+    })?;
 
     // Classify the first test digit, one sample through the lecture's per-sample feedforward.
     let mut x = ndarray::Array2::<f32>::zeros((1, 784));

@@ -5,7 +5,9 @@
 use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::model_io;
+use crate::network::Architecture;
 use crate::network::Network;
+use crate::optim::{Optim, Optimizer};
 use crate::train::{History, Progress, TrainConfig};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -20,25 +22,56 @@ const VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSpec {
     pub sizes: Vec<usize>,
+    pub hidden: String,
+    pub output: String,
+    pub cost: String,
     pub init: String,
     pub seed: u64,
     pub epochs: usize,
     pub batch_size: usize,
     pub eta: f64,
     pub optimizer: String,
+    pub momentum: f64,
+    pub l2: f64,
+    pub dropout: f64,
+    pub input_dropout: f64,
+    pub lr_schedule: String,
+    pub early_stopping: Option<usize>,
+    pub validation_split: f64,
     /// Samples and features of the training data, to catch a resume on other data.
     pub train_samples: usize,
     pub features: usize,
 }
 
 impl RunSpec {
-    pub fn config(&self, checkpoint_every: Option<usize>) -> TrainConfig {
-        TrainConfig {
+    pub fn architecture(&self) -> Result<Architecture> {
+        let parse = |what: &str, e: String| Error::Invalid(format!("{what}: {e}"));
+        Ok(Architecture {
+            sizes: self.sizes.clone(),
+            hidden: self.hidden.parse().map_err(|e| parse("hidden activation", e))?,
+            output: self.output.parse().map_err(|e| parse("output activation", e))?,
+            cost: self.cost.parse().map_err(|e| parse("cost", e))?,
+        })
+    }
+
+    pub fn optimizer(&self) -> Result<Optimizer> {
+        Optimizer::parse(&self.optimizer, self.momentum).map_err(Error::Invalid)
+    }
+
+    pub fn config(&self, checkpoint_every: Option<usize>) -> Result<TrainConfig> {
+        Ok(TrainConfig {
             epochs: self.epochs,
             batch_size: self.batch_size,
             eta: self.eta,
             checkpoint_every,
-        }
+            optimizer: self.optimizer()?,
+            l2: self.l2,
+            dropout: self.dropout,
+            input_dropout: self.input_dropout,
+            schedule: self.lr_schedule.parse().map_err(Error::Invalid)?,
+            early_stopping: self.early_stopping,
+            seed: self.seed,
+        })
     }
 }
 
@@ -48,6 +81,7 @@ pub struct Checkpoint<T> {
     pub net: Network<T>,
     pub spec: RunSpec,
     pub progress: Progress,
+    pub optim: Optim<T>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -60,6 +94,13 @@ struct State {
     rng: RngState,
     epoch_rng: RngState,
     history: History,
+    best_score: Option<f64>,
+    epochs_without_improvement: usize,
+    stopped_early: bool,
+    /// The optimizer's current learning rate and step count; its arrays are the `optim.*`
+    /// tensors.
+    eta: f64,
+    optimizer_steps: u64,
 }
 
 /// A ChaCha stream: its key, stream number and position (in 32-bit words).
@@ -96,7 +137,13 @@ impl RngState {
 }
 
 /// Writes a checkpoint atomically: an interrupted write leaves the previous checkpoint whole.
-pub fn save<T: Float>(path: &Path, net: &Network<T>, spec: &RunSpec, progress: &Progress) -> Result<()> {
+pub fn save<T: Float>(
+    path: &Path,
+    net: &Network<T>,
+    spec: &RunSpec,
+    progress: &Progress,
+    optim: &Optim<T>,
+) -> Result<()> {
     let state = State {
         version: VERSION,
         spec: spec.clone(),
@@ -106,10 +153,27 @@ pub fn save<T: Float>(path: &Path, net: &Network<T>, spec: &RunSpec, progress: &
         rng: RngState::of(&progress.rng),
         epoch_rng: RngState::of(&progress.epoch_rng),
         history: progress.history.clone(),
+        best_score: progress.best_score,
+        epochs_without_improvement: progress.epochs_without_improvement,
+        stopped_early: progress.stopped_early,
+        eta: optim.eta,
+        optimizer_steps: optim.t,
     };
     let json = serde_json::to_string(&state).expect("plain data");
     let extra = BTreeMap::from([(KEY.to_string(), json)]);
-    model_io::write_atomic(path, &model_io::to_bytes_with(net, &extra))
+    let mut tensors = model_io::Extras::new();
+    for (l, (sw, sb)) in optim.state.iter().enumerate() {
+        for (k, w) in sw.iter().enumerate() {
+            tensors.insert(
+                format!("optim.{l}.weights.{k}"),
+                (w.shape().to_vec(), w.iter().copied().collect()),
+            );
+        }
+        for (k, b) in sb.iter().enumerate() {
+            tensors.insert(format!("optim.{l}.biases.{k}"), (b.shape().to_vec(), b.to_vec()));
+        }
+    }
+    model_io::write_atomic(path, &model_io::to_bytes_with(net, &extra, &tensors))
 }
 
 /// Reads a checkpoint, checking the model part like any model file and the state for sense.
@@ -120,7 +184,7 @@ pub fn load<T: Float>(path: &Path) -> Result<Checkpoint<T>> {
 
 /// [`load`] from bytes already in memory; `path` is named in errors.
 pub fn from_bytes<T: Float>(bytes: &[u8], path: &Path) -> Result<Checkpoint<T>> {
-    let (net, meta) = model_io::from_bytes_with::<T>(bytes, path)?;
+    let (net, meta, mut extras) = model_io::from_bytes_with::<T>(bytes, path)?;
     let bad = |msg: String| Error::model(path, msg);
     let json = meta
         .get(KEY)
@@ -131,6 +195,13 @@ pub fn from_bytes<T: Float>(bytes: &[u8], path: &Path) -> Result<Checkpoint<T>> 
         return Err(bad(format!(
             "checkpoint version {} is not supported (this mlp reads version {VERSION})",
             state.version
+        )));
+    }
+    let arch = state.spec.architecture().map_err(|e| bad(e.to_string()))?;
+    if arch != net.architecture() {
+        return Err(bad(format!(
+            "checkpoint state names {arch:?} but holds {:?}",
+            net.architecture()
         )));
     }
     if state.spec.sizes != net.sizes() {
@@ -156,7 +227,45 @@ pub fn from_bytes<T: Float>(bytes: &[u8], path: &Path) -> Result<Checkpoint<T>> 
         r.restore()
             .ok_or_else(|| bad("checkpoint random state is not valid".into()))
     };
+    let rule = state.spec.optimizer().map_err(|e| bad(e.to_string()))?;
+    let decay = state.spec.l2 / state.spec.train_samples.max(1) as f64;
+    let mut optim = Optim::new(rule, state.eta, decay, &net);
+    optim.t = state.optimizer_steps;
+    for (l, (sw, sb)) in optim.state.iter_mut().enumerate() {
+        let weights = sw.iter_mut().enumerate().map(|(k, a)| {
+            (
+                format!("optim.{l}.weights.{k}"),
+                a.as_slice_mut().expect("own array"),
+            )
+        });
+        let biases = sb.iter_mut().enumerate().map(|(k, a)| {
+            (
+                format!("optim.{l}.biases.{k}"),
+                a.as_slice_mut().expect("own array"),
+            )
+        });
+        for (name, slot) in weights.chain(biases) {
+            let (_, values) = extras
+                .remove(&name)
+                .ok_or_else(|| bad(format!("optimizer state '{name}' is missing")))?;
+            if values.len() != slot.len() {
+                return Err(bad(format!(
+                    "optimizer state '{name}' has {} values, expected {}",
+                    values.len(),
+                    slot.len()
+                )));
+            }
+            slot.copy_from_slice(&values);
+        }
+    }
+    if let Some(name) = extras.keys().next() {
+        return Err(bad(format!(
+            "unexpected tensor '{name}' for the {} optimizer",
+            rule.name()
+        )));
+    }
     Ok(Checkpoint {
+        optim,
         net,
         progress: Progress {
             rng: rng(&state.rng)?,
@@ -165,6 +274,9 @@ pub fn from_bytes<T: Float>(bytes: &[u8], path: &Path) -> Result<Checkpoint<T>> 
             step: state.step,
             cost_sum: state.cost_sum,
             history: state.history,
+            best_score: state.best_score,
+            epochs_without_improvement: state.epochs_without_improvement,
+            stopped_early: state.stopped_early,
         },
         spec: state.spec,
     })

@@ -1,13 +1,17 @@
 //! The `mlp` command: parses options, calls the library, prints. No numerics live here.
 
 use clap::{Args, Parser, Subcommand};
+use mlp::activation::Activation;
 use mlp::checkpoint::{self, RunSpec};
+use mlp::cost::Cost;
 use mlp::data::mnist;
 use mlp::gradcheck::gradient_check;
+use mlp::optim::{Optim, Schedule};
 use mlp::perceptron::{self, Perceptron};
-use mlp::train::{self, EpochReport, Event, Progress};
+use mlp::train::{self, EpochReport, Event, Progress, Sets};
 use mlp::{Error, Init, Network, model_io};
 use rand::SeedableRng;
+use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -89,6 +93,47 @@ struct TrainArgs {
     /// [default: 0]
     #[arg(long)]
     seed: Option<u64>,
+    /// Activation of the hidden layers: sigmoid, tanh, relu, leaky-relu, identity.
+    /// [default: sigmoid]
+    #[arg(long, value_name = "NAME")]
+    activation: Option<Activation>,
+    /// Activation of the output layer: sigmoid, tanh, relu, leaky-relu, identity, softmax.
+    /// [default: sigmoid]
+    #[arg(long, value_name = "NAME")]
+    output: Option<Activation>,
+    /// Cost: quadratic, cross-entropy (sigmoid output), log-likelihood (softmax output), mse.
+    /// [default: quadratic]
+    #[arg(long, value_name = "NAME")]
+    cost: Option<Cost>,
+    /// Optimizer: sgd, momentum, nesterov, adam (β₁ 0.9, β₂ 0.999, ε 1e-8). [default: sgd]
+    #[arg(long, value_name = "NAME", value_parser = ["sgd", "momentum", "nesterov", "adam"])]
+    optimizer: Option<String>,
+    /// Momentum coefficient μ of the momentum and nesterov optimizers. [default: 0.9]
+    #[arg(long, value_name = "MU")]
+    momentum: Option<f64>,
+    /// L2 weight decay λ: the cost gains λ/(2n) Σ w² over the n training samples. [default: 0]
+    #[arg(long, value_name = "LAMBDA")]
+    l2: Option<f64>,
+    /// Dropout probability of the hidden neurons while training (inverted dropout).
+    /// [default: 0]
+    #[arg(long, value_name = "P")]
+    dropout: Option<f64>,
+    /// Dropout probability of the inputs while training. [default: 0]
+    #[arg(long, value_name = "P")]
+    input_dropout: Option<f64>,
+    /// Learning-rate schedule: constant, step:EPOCHS:FACTOR (η ← FACTOR·η every EPOCHS), or
+    /// adaptive (η ← η/5 when the score stalls for two epochs). [default: constant]
+    #[arg(long, value_name = "SCHEDULE")]
+    lr_schedule: Option<Schedule>,
+    /// Stop when the validation accuracy has not improved for N epochs (needs a validation
+    /// split; 0.1 unless --validation-split says otherwise).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    early_stopping: Option<u64>,
+    /// Hold out this fraction of the training images (a seeded random draw) for validation,
+    /// reported after each epoch and watched by early stopping and the adaptive schedule.
+    /// [default: 0]
+    #[arg(long, value_name = "F")]
+    validation_split: Option<f64>,
     /// Save a checkpoint (weights, training position, random state) to this file at the end of
     /// every epoch, and every --checkpoint-every mini-batches. Written atomically.
     #[arg(long, value_name = "FILE")]
@@ -211,42 +256,35 @@ fn gates(json: bool) -> Result<(), Error> {
 
 fn train_cmd(args: TrainArgs) -> Result<(), Error> {
     let dir = data_dir(&args.data)?;
-    let (train_set, test_set) = mnist::load(dir)?;
-    let (mut net, spec, mut progress) = match &args.resume {
-        Some(path) => resume(path, &args, train_set.len(), train_set.n_features())?,
-        None => {
-            let spec = RunSpec {
-                sizes: args.layers.clone().map_or(vec![784, 30, 10], |s| s.0),
-                init: args.init.unwrap_or_default().name().to_string(),
-                seed: args.seed.unwrap_or(0),
-                epochs: args.epochs.unwrap_or(30) as usize,
-                batch_size: args.batch_size.unwrap_or(10) as usize,
-                eta: args.eta.unwrap_or(3.0),
-                optimizer: "sgd".into(),
-                train_samples: train_set.len(),
-                features: train_set.n_features(),
-            };
-            // One generator for everything random: first the weights, then each epoch's shuffle.
-            let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
-            let net: Network<f32> = Network::new(&spec.sizes, args.init.unwrap_or_default(), &mut rng)?;
-            (net, spec, Progress::new(rng))
-        }
+    let (all_train, test_set) = mnist::load(dir)?;
+    let (mut net, spec, mut progress, mut optim) = match &args.resume {
+        Some(path) => resume(path, &args, all_train.len(), all_train.n_features())?,
+        None => fresh(&args, all_train.len(), all_train.n_features())?,
     };
-    let config = spec.config(args.checkpoint_every.map(|n| n as usize));
+    let config = spec.config(args.checkpoint_every.map(|n| n as usize))?;
     config.validate()?;
+    let (train_set, validation) = split(&all_train, spec.validation_split, spec.seed)?;
     train::check_compatible(&net, &train_set, "MNIST")?;
 
     let quiet = args.quiet;
     if !quiet {
         let layers: Vec<String> = spec.sizes.iter().map(usize::to_string).collect();
         println!(
-            "Training {} ({} parameters) on {} images, testing on {}: {} epochs, mini-batch {}, eta {}, seed {}",
+            "Training {} ({} parameters; {} hidden, {} output, {} cost) on {} images{}, testing on {}: \
+             {} epochs, mini-batch {}, {} eta {}, seed {}",
             layers.join("-"),
             net.n_parameters(),
+            spec.hidden,
+            spec.output,
+            spec.cost,
             train_set.len(),
+            validation
+                .as_ref()
+                .map_or(String::new(), |v| format!(" (validating on {})", v.len())),
             test_set.len(),
             config.epochs,
             config.batch_size,
+            spec.optimizer,
             config.eta,
             spec.seed
         );
@@ -261,35 +299,41 @@ fn train_cmd(args: TrainArgs) -> Result<(), Error> {
         }
     }
     let checkpoint_path = args.checkpoint.as_ref().or(args.resume.as_ref());
-    train::train(
-        &mut net,
-        &train_set,
-        Some(&test_set),
-        &config,
-        &mut progress,
-        |event| {
-            match event {
-                Event::Epoch(r) if !quiet => print_epoch(r),
-                Event::Checkpoint(net, p) => {
-                    if let Some(path) = checkpoint_path {
-                        checkpoint::save(path, net, &spec, p)?;
-                    }
+    let sets = Sets {
+        train: &train_set,
+        validation: validation.as_ref(),
+        test: Some(&test_set),
+    };
+    train::train(&mut net, sets, &config, &mut optim, &mut progress, |event| {
+        match event {
+            Event::Epoch(r) if !quiet => print_epoch(r),
+            Event::Checkpoint(net, p, o) => {
+                if let Some(path) = checkpoint_path {
+                    checkpoint::save(path, net, &spec, p, o)?;
                 }
-                _ => {}
             }
-            Ok(())
-        },
-    )?;
+            _ => {}
+        }
+        Ok(())
+    })?;
 
+    let record = serde_json::to_string(&spec).expect("plain data");
     if let Some(path) = &args.save {
-        model_io::save(&net, path)?;
+        model_io::save_with(&net, path, &[("training", record.as_str())])?;
     }
     let history = &progress.history;
     if let Some(path) = &args.history {
-        let json = serde_json::to_vec_pretty(history).expect("plain data");
-        model_io::write_atomic(path, &json)?;
+        let json = serde_json::json!({"config": &spec, "epochs": &history.epochs});
+        model_io::write_atomic(path, &serde_json::to_vec_pretty(&json).expect("plain data"))?;
     }
     if !quiet {
+        if progress.stopped_early {
+            println!(
+                "Stopped early after epoch {}: no better validation accuracy for {} epochs",
+                progress.epoch,
+                config.early_stopping.unwrap_or(0)
+            );
+        }
         if let Some(best) = history.best() {
             println!(
                 "Best: epoch {}, {}/{} ({:.2}%)",
@@ -306,51 +350,164 @@ fn train_cmd(args: TrainArgs) -> Result<(), Error> {
     Ok(())
 }
 
+/// A new run from the options (defaults where none is given).
+fn fresh(
+    args: &TrainArgs,
+    train_samples: usize,
+    features: usize,
+) -> Result<(Network<f32>, RunSpec, Progress, Optim<f32>), Error> {
+    let validation_split =
+        args.validation_split
+            .unwrap_or(if args.early_stopping.is_some() { 0.1 } else { 0.0 });
+    let spec = RunSpec {
+        sizes: args.layers.clone().map_or(vec![784, 30, 10], |s| s.0),
+        hidden: args.activation.unwrap_or_default().name().into(),
+        output: args.output.unwrap_or_default().name().into(),
+        cost: args.cost.unwrap_or_default().name().into(),
+        init: args.init.unwrap_or_default().name().to_string(),
+        seed: args.seed.unwrap_or(0),
+        epochs: args.epochs.unwrap_or(30) as usize,
+        batch_size: args.batch_size.unwrap_or(10) as usize,
+        eta: args.eta.unwrap_or(3.0),
+        optimizer: args.optimizer.clone().unwrap_or_else(|| "sgd".into()),
+        momentum: args.momentum.unwrap_or(0.9),
+        l2: args.l2.unwrap_or(0.0),
+        dropout: args.dropout.unwrap_or(0.0),
+        input_dropout: args.input_dropout.unwrap_or(0.0),
+        lr_schedule: args.lr_schedule.unwrap_or(Schedule::Constant).name(),
+        early_stopping: args.early_stopping.map(|n| n as usize),
+        validation_split,
+        train_samples,
+        features,
+    };
+    if !(0.0..1.0).contains(&spec.validation_split) {
+        return Err(Error::Invalid(format!(
+            "--validation-split must be in [0, 1), got {}",
+            spec.validation_split
+        )));
+    }
+    // One generator for the weights and then each epoch's shuffle.
+    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+    let net: Network<f32> = Network::build(&spec.architecture()?, args.init.unwrap_or_default(), &mut rng)?;
+    let n_train = train_samples - (spec.validation_split * train_samples as f64).round() as usize;
+    let optim = Optim::new(spec.optimizer()?, spec.eta, spec.l2 / n_train.max(1) as f64, &net);
+    Ok((net, spec, Progress::new(rng), optim))
+}
+
+/// Splits off a seeded random `fraction` of the samples for validation.
+fn split(
+    data: &mlp::Dataset,
+    fraction: f64,
+    seed: u64,
+) -> Result<(mlp::Dataset, Option<mlp::Dataset>), Error> {
+    if fraction <= 0.0 {
+        return Ok((data.clone(), None));
+    }
+    let n_val = (fraction * data.len() as f64).round() as usize;
+    if n_val == 0 || n_val >= data.len() {
+        return Err(Error::Invalid(format!(
+            "--validation-split {fraction} leaves {} of {} samples for training",
+            data.len() - n_val.min(data.len()),
+            data.len()
+        )));
+    }
+    let mut order: Vec<usize> = (0..data.len()).collect();
+    // Its own stream, so the split does not shift the weights' or the shuffles' draws.
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed ^ 0x9e37_79b9_7f4a_7c15));
+    let (val, train) = order.split_at(n_val);
+    let (mut train, mut val) = (train.to_vec(), val.to_vec());
+    train.sort_unstable();
+    val.sort_unstable();
+    Ok((data.select(&train), Some(data.select(&val))))
+}
+
 /// Loads a checkpoint and checks that the options given and the data agree with it.
 fn resume(
     path: &Path,
     args: &TrainArgs,
     train_samples: usize,
     features: usize,
-) -> Result<(Network<f32>, RunSpec, Progress), Error> {
+) -> Result<(Network<f32>, RunSpec, Progress, Optim<f32>), Error> {
     let ck = checkpoint::load::<f32>(path)?;
     let mut spec = ck.spec;
-    let contradiction = |option: &str, given: String, saved: String| {
-        Error::Mismatch(format!(
-            "{option} {given} contradicts the checkpoint {}, which was started with {option} {saved}; \
-             leave the option out to continue that run, or start a new one without --resume",
-            path.display()
-        ))
-    };
     let join = |s: &[usize]| s.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
-    if let Some(Sizes(l)) = &args.layers
-        && *l != spec.sizes
-    {
-        return Err(contradiction("--layers", join(l), join(&spec.sizes)));
-    }
-    if let Some(m) = args.batch_size
-        && m as usize != spec.batch_size
-    {
-        return Err(contradiction(
+    // Every option given must agree with the run being resumed.
+    let given: [(&str, Option<String>, String); 16] = [
+        (
+            "--layers",
+            args.layers.as_ref().map(|l| join(&l.0)),
+            join(&spec.sizes),
+        ),
+        (
             "--batch-size",
-            m.to_string(),
+            args.batch_size.map(|v| v.to_string()),
             spec.batch_size.to_string(),
-        ));
-    }
-    if let Some(eta) = args.eta
-        && eta != spec.eta
-    {
-        return Err(contradiction("--eta", eta.to_string(), spec.eta.to_string()));
-    }
-    if let Some(init) = args.init
-        && init.name() != spec.init
-    {
-        return Err(contradiction("--init", init.name().into(), spec.init.clone()));
-    }
-    if let Some(seed) = args.seed
-        && seed != spec.seed
-    {
-        return Err(contradiction("--seed", seed.to_string(), spec.seed.to_string()));
+        ),
+        ("--eta", args.eta.map(|v| v.to_string()), spec.eta.to_string()),
+        (
+            "--init",
+            args.init.map(|v| v.name().to_string()),
+            spec.init.clone(),
+        ),
+        ("--seed", args.seed.map(|v| v.to_string()), spec.seed.to_string()),
+        (
+            "--activation",
+            args.activation.map(|v| v.name().to_string()),
+            spec.hidden.clone(),
+        ),
+        (
+            "--output",
+            args.output.map(|v| v.name().to_string()),
+            spec.output.clone(),
+        ),
+        (
+            "--cost",
+            args.cost.map(|v| v.name().to_string()),
+            spec.cost.clone(),
+        ),
+        ("--optimizer", args.optimizer.clone(), spec.optimizer.clone()),
+        (
+            "--momentum",
+            args.momentum.map(|v| v.to_string()),
+            spec.momentum.to_string(),
+        ),
+        ("--l2", args.l2.map(|v| v.to_string()), spec.l2.to_string()),
+        (
+            "--dropout",
+            args.dropout.map(|v| v.to_string()),
+            spec.dropout.to_string(),
+        ),
+        (
+            "--input-dropout",
+            args.input_dropout.map(|v| v.to_string()),
+            spec.input_dropout.to_string(),
+        ),
+        (
+            "--lr-schedule",
+            args.lr_schedule.map(|v| v.name()),
+            spec.lr_schedule.clone(),
+        ),
+        (
+            "--early-stopping",
+            args.early_stopping.map(|v| v.to_string()),
+            spec.early_stopping.map_or("off".into(), |v| v.to_string()),
+        ),
+        (
+            "--validation-split",
+            args.validation_split.map(|v| v.to_string()),
+            spec.validation_split.to_string(),
+        ),
+    ];
+    for (option, given, saved) in given {
+        if let Some(given) = given
+            && given != saved
+        {
+            return Err(Error::Mismatch(format!(
+                "{option} {given} contradicts the checkpoint {}, which was started with {option} {saved}; \
+                 leave the option out to continue that run, or start a new one without --resume",
+                path.display()
+            )));
+        }
     }
     if (train_samples, features) != (spec.train_samples, spec.features) {
         return Err(Error::Mismatch(format!(
@@ -372,7 +529,7 @@ fn resume(
             path.display()
         )));
     }
-    Ok((ck.net, spec, ck.progress))
+    Ok((ck.net, spec, ck.progress, ck.optim))
 }
 
 fn print_epoch(r: &EpochReport) {

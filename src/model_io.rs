@@ -29,14 +29,21 @@ pub const FORMAT_VERSION: &str = "1";
 
 /// The bytes of a model file for `net`.
 pub fn to_bytes<T: Float>(net: &Network<T>) -> Vec<u8> {
-    to_bytes_with(net, &BTreeMap::new())
+    to_bytes_with(net, &BTreeMap::new(), &Extras::new())
 }
 
-/// The bytes of a model file for `net` with `extra` entries in its metadata (checkpoints keep
-/// their training state there).
-pub fn to_bytes_with<T: Float>(net: &Network<T>, extra: &BTreeMap<String, String>) -> Vec<u8> {
+/// Tensors besides the network's, by name (only names under `optim.` are accepted on load).
+pub type Extras<T> = BTreeMap<String, (Vec<usize>, Vec<T>)>;
+
+/// The bytes of a model file for `net` with `extra` entries in its metadata and `extra_tensors`
+/// (checkpoints keep their training state and optimizer state there).
+pub fn to_bytes_with<T: Float>(
+    net: &Network<T>,
+    extra: &BTreeMap<String, String>,
+    extra_tensors: &Extras<T>,
+) -> Vec<u8> {
     // Tensors in name order, data laid out in that same order.
-    let mut tensors: BTreeMap<String, (Vec<usize>, Vec<T>)> = BTreeMap::new();
+    let mut tensors: Extras<T> = extra_tensors.clone();
     for (l, layer) in net.layers.iter().enumerate() {
         let w = &layer.weights;
         tensors.insert(
@@ -99,11 +106,14 @@ pub fn to_bytes_with<T: Float>(net: &Network<T>, extra: &BTreeMap<String, String
 /// Reads a model from the bytes of a file; `path` is named in errors. Nothing in the file is
 /// trusted: the header, every shape, the checksum and every value are checked.
 pub fn from_bytes<T: Float>(bytes: &[u8], path: &Path) -> Result<Network<T>> {
-    from_bytes_with(bytes, path).map(|(net, _)| net)
+    from_bytes_with(bytes, path).map(|(net, _, _)| net)
 }
 
-/// [`from_bytes`], also returning the file's whole metadata map.
-pub fn from_bytes_with<T: Float>(bytes: &[u8], path: &Path) -> Result<(Network<T>, HashMap<String, String>)> {
+/// A loaded file: the network, the whole metadata map, and the `optim.` tensors.
+pub type Loaded<T> = (Network<T>, HashMap<String, String>, Extras<T>);
+
+/// [`from_bytes`], also returning the file's whole metadata map and its `optim.` tensors.
+pub fn from_bytes_with<T: Float>(bytes: &[u8], path: &Path) -> Result<Loaded<T>> {
     let bad = |msg: String| Error::model(path, msg);
     let (_, header) =
         SafeTensors::read_metadata(bytes).map_err(|e| bad(format!("safetensors header: {e}")))?;
@@ -166,10 +176,16 @@ pub fn from_bytes_with<T: Float>(bytes: &[u8], path: &Path) -> Result<(Network<T
     }
 
     let expected_names = 2 * (sizes.len() - 1);
-    if tensors.len() != expected_names {
+    let extra_names: Vec<String> = tensors
+        .names()
+        .into_iter()
+        .filter(|n| n.starts_with("optim."))
+        .map(String::from)
+        .collect();
+    if tensors.len() != expected_names + extra_names.len() {
         return Err(bad(format!(
             "holds {} tensors, expected {expected_names} for sizes {sizes:?}",
-            tensors.len()
+            tensors.len() - extra_names.len()
         )));
     }
     let read = |name: String, shape: &[usize]| -> Result<Vec<T>> {
@@ -208,7 +224,16 @@ pub fn from_bytes_with<T: Float>(bytes: &[u8], path: &Path) -> Result<(Network<T
             activation,
         });
     }
-    Ok((Network { layers, cost }, meta.clone()))
+    let mut extras = Extras::new();
+    for name in extra_names {
+        let shape = tensors
+            .tensor(&name)
+            .map_err(|e| bad(format!("tensor '{name}': {e}")))?
+            .shape()
+            .to_vec();
+        extras.insert(name.clone(), (shape.clone(), read(name, &shape)?));
+    }
+    Ok((Network { layers, cost }, meta.clone(), extras))
 }
 
 fn data_len(tensors: &SafeTensors) -> usize {
@@ -218,6 +243,15 @@ fn data_len(tensors: &SafeTensors) -> usize {
 /// Writes `net` to `path` atomically.
 pub fn save<T: Float>(net: &Network<T>, path: &Path) -> Result<()> {
     write_atomic(path, &to_bytes(net))
+}
+
+/// Writes `net` to `path` atomically, with extra metadata entries (how it was trained).
+pub fn save_with<T: Float>(net: &Network<T>, path: &Path, metadata: &[(&str, &str)]) -> Result<()> {
+    let extra = metadata
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    write_atomic(path, &to_bytes_with(net, &extra, &Extras::new()))
 }
 
 /// Reads the model file at `path`.

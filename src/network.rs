@@ -190,7 +190,16 @@ impl<T: Float> Network<T> {
         let m = ws.check_batch(self, x.nrows(), x.ncols());
         for (l, layer) in self.layers.iter().enumerate() {
             let (done, todo) = ws.z.split_at_mut(l);
-            let z_prev = if l == 0 { x } else { done[l - 1].slice(s![..m, ..]) };
+            let mut z_prev = if l == 0 { x } else { done[l - 1].slice(s![..m, ..]) };
+            if let Some(d) = ws.dropout.as_mut().filter(|d| d.active && d.rate[l] > 0.0) {
+                // Inverted dropout: each input kept with probability 1 − p and scaled by 1/(1 − p).
+                let mut dropped = d.dropped[l].slice_mut(s![..m, ..]);
+                Zip::from(&mut dropped)
+                    .and(z_prev)
+                    .and(d.keep[l].slice(s![..m, ..]))
+                    .for_each(|o, &z, &k| *o = z * k);
+                z_prev = d.dropped[l].slice(s![..m, ..]);
+            }
             let mut a = ws.a[l].slice_mut(s![..m, ..]);
             let mut z = todo[0].slice_mut(s![..m, ..]);
             // A = Z_prev · Wᵀ
@@ -215,7 +224,7 @@ impl<T: Float> Network<T> {
         let m = x.nrows();
         let inv_m = T::one() / T::from_usize(m).expect("batch size fits the float type");
         for l in 0..self.layers.len() {
-            let z_prev = if l == 0 { x } else { ws.z[l - 1].slice(s![..m, ..]) };
+            let z_prev = input_of(&ws.z, &ws.dropout, l, x);
             let delta = ws.delta[l].slice(s![..m, ..]);
             let (gw, gb) = (&mut ws.grads.weights[l], &mut ws.grads.biases[l]);
             add_gradient(inv_m, T::zero(), delta, z_prev, gw.view_mut(), gb.view_mut());
@@ -259,6 +268,10 @@ impl<T: Float> Network<T> {
                 .and(ws.a[l - 1].slice(s![..m, ..]))
                 .and(ws.z[l - 1].slice(s![..m, ..]))
                 .for_each(|d, &a, &z| *d *= act.derivative(a, z));
+            // A dropped neuron passed nothing on, so no error flows back through it.
+            if let Some(d) = ws.dropout.as_ref().filter(|d| d.active && d.rate[l] > 0.0) {
+                delta_prev.zip_mut_with(&d.keep[l].slice(s![..m, ..]), |d, &k| *d *= k);
+            }
         }
         total_cost
     }
@@ -304,9 +317,10 @@ fn add_bias_activate<T: Float>(act: Activation, biases: &[T], a: &mut [T], z: &m
 
 /// The gradient equations of backpropagation, for one layer and a mini-batch of `m` rows:
 /// `∂C/∂W = (1/m) Δᵀ · Z_prev` and `∂C/∂b = (1/m) Σ_rows Δ`, computed as
-/// `W ← β·W + s·Δᵀ·Z_prev`, `b ← β·b + s·Σ_rows Δ`. With `s = 1/m, β = 0` that writes the
-/// gradient; with `s = −η/m, β = 1` into the layer's own weights it is a whole gradient-descent
-/// step in one pass over the weights. Returns whether every new weight and bias is finite.
+/// `W ← β·W + s·Δᵀ·Z_prev`, `b ← b + s·Σ_rows Δ` (`b ← s·Σ_rows Δ` when `β = 0`). With
+/// `s = 1/m, β = 0` that writes the gradient; with `s = −η/m, β = 1 − ηλ/n` into the layer's
+/// own weights it is a whole gradient-descent step with weight decay (biases are not decayed)
+/// in one pass over the weights. Returns whether every new weight and bias is finite.
 pub fn add_gradient<T: Float>(
     s: T,
     beta: T,
@@ -318,8 +332,6 @@ pub fn add_gradient<T: Float>(
     let finite = gemm_finite(s, delta.t(), z_prev, beta, &mut weights);
     if beta == T::zero() {
         biases.fill(T::zero());
-    } else if beta != T::one() {
-        biases *= beta;
     }
     for row in delta.rows() {
         biases.zip_mut_with(&row, |b, &d| *b += s * d);
@@ -346,6 +358,37 @@ pub struct Workspace<T> {
     /// `delta[l]`: `capacity × n_{l+1}`, `∂C_x/∂a` of neuron layer `l + 1`.
     pub delta: Vec<Array2<T>>,
     pub grads: Gradients<T>,
+    /// Dropout masks and dropped inputs, when training with dropout.
+    pub dropout: Option<Dropout<T>>,
+}
+
+/// Inverted dropout's state for one mini-batch.
+#[derive(Debug, Clone)]
+pub struct Dropout<T> {
+    /// Drop probability of the input of each weight layer (0: the raw inputs, then hidden).
+    pub rate: Vec<f64>,
+    /// `keep[l]`: 0 for a dropped input of weight layer `l`, else `1/(1 − p)`.
+    pub keep: Vec<Array2<T>>,
+    /// `dropped[l]`: the input of weight layer `l` times `keep[l]`.
+    pub dropped: Vec<Array2<T>>,
+    /// False until masks are drawn.
+    pub active: bool,
+}
+
+/// The input of weight layer `l`: the mini-batch, or the layer before's activations, after
+/// dropout when it is active.
+fn input_of<'a, T: Float>(
+    z: &'a [Array2<T>],
+    dropout: &'a Option<Dropout<T>>,
+    l: usize,
+    x: ArrayView2<'a, T>,
+) -> ArrayView2<'a, T> {
+    let m = x.nrows();
+    match dropout {
+        Some(d) if d.active && d.rate[l] > 0.0 => d.dropped[l].slice(s![..m, ..]),
+        _ if l == 0 => x,
+        _ => z[l - 1].slice(s![..m, ..]),
+    }
 }
 
 impl<T: Float> Workspace<T> {
@@ -369,6 +412,7 @@ impl<T: Float> Workspace<T> {
                     .collect(),
                 biases: net.layers.iter().map(|l| Array1::zeros(l.biases.dim())).collect(),
             },
+            dropout: None,
         }
     }
 
@@ -382,12 +426,56 @@ impl<T: Float> Workspace<T> {
     }
 
     /// The input to weight layer `l` for the mini-batch `x`: `x` itself, or the activations of
-    /// the layer before.
+    /// the layer before (after dropout, when it is on).
     pub fn input_of<'a>(&'a self, l: usize, x: ArrayView2<'a, T>) -> ArrayView2<'a, T> {
-        if l == 0 {
-            x
-        } else {
-            self.z[l - 1].slice(s![..x.nrows(), ..])
+        input_of(&self.z, &self.dropout, l, x)
+    }
+
+    /// Turns inverted dropout on for training: the inputs (`input` rate) and every hidden
+    /// layer's activations (`hidden` rate) are dropped with those probabilities in every
+    /// mini-batch, with masks drawn by [`Workspace::draw_dropout`].
+    pub fn set_dropout(&mut self, net: &Network<T>, input: f64, hidden: f64) {
+        if input <= 0.0 && hidden <= 0.0 {
+            self.dropout = None;
+            return;
+        }
+        let sizes = net.sizes();
+        let rate: Vec<f64> = (0..net.layers.len())
+            .map(|l| if l == 0 { input } else { hidden })
+            .collect();
+        let capacity = self.capacity;
+        let buffers = || {
+            sizes[..sizes.len() - 1]
+                .iter()
+                .map(|&n| Array2::zeros((capacity, n)))
+                .collect::<Vec<_>>()
+        };
+        self.dropout = Some(Dropout {
+            rate,
+            keep: buffers(),
+            dropped: buffers(),
+            active: false,
+        });
+    }
+
+    /// Draws new dropout masks for the next mini-batch (no effect when dropout is off).
+    pub fn draw_dropout(&mut self, rng: &mut impl rand::RngCore) {
+        if let Some(d) = self.dropout.as_mut() {
+            for (keep, &p) in d.keep.iter_mut().zip(&d.rate) {
+                if p > 0.0 {
+                    // Keep when a uniform 32-bit draw is at or above p·2³².
+                    let threshold = (p * 4_294_967_296.0) as u64;
+                    let scale = T::from_f64_lossy(1.0 / (1.0 - p));
+                    keep.iter_mut().for_each(|k| {
+                        *k = if u64::from(rng.next_u32()) < threshold {
+                            T::zero()
+                        } else {
+                            scale
+                        };
+                    });
+                }
+            }
+            d.active = true;
         }
     }
 

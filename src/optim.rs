@@ -1,44 +1,285 @@
-//! Optimizers: how the weights move once backpropagation has given the deltas.
+//! Optimizers (how the weights move once backpropagation has given the deltas or gradients),
+//! their state, and learning-rate schedules.
 
 use crate::linalg::Float;
 use crate::network::{Network, Workspace, add_gradient};
-use ndarray::ArrayView2;
+use ndarray::{Array1, Array2, ArrayView2, Zip};
+use std::fmt;
+use std::str::FromStr;
 
-/// Plain (mini-batch) stochastic gradient descent: `w ← w − η ∂C/∂w`, `b ← b − η ∂C/∂b`,
-/// where `C` is the mini-batch's mean cost, so this is the lecture's `w − (η/m) Σ_x ∂C_x/∂w`.
+/// The update rule. `g` is `∂C/∂w` of the mini-batch's mean cost (plus weight decay).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Sgd {
-    pub eta: f64,
+pub enum Optimizer {
+    /// `w ← w − η g`: the lecture's `w − (η/m) Σ_x ∂C_x/∂w`.
+    Sgd,
+    /// `v ← μ v − η g`, `w ← w + v`.
+    Momentum { mu: f64 },
+    /// Nesterov's: `v ← μ v − η g`, `w ← w + μ v − η g` (the gradient taken "ahead").
+    Nesterov { mu: f64 },
+    /// Adam: `m ← β₁m + (1−β₁)g`, `s ← β₂s + (1−β₂)g²`,
+    /// `w ← w − η m̂ / (√ŝ + ε)` with `m̂ = m/(1−β₁ᵗ)`, `ŝ = s/(1−β₂ᵗ)`.
+    Adam { beta1: f64, beta2: f64, epsilon: f64 },
 }
 
-impl Sgd {
+impl Optimizer {
+    /// Adam with scikit-learn's (and the paper's) defaults.
+    pub const ADAM: Optimizer = Optimizer::Adam {
+        beta1: 0.9,
+        beta2: 0.999,
+        epsilon: 1e-8,
+    };
+
+    /// Arrays of state per parameter array.
+    fn slots(self) -> usize {
+        match self {
+            Optimizer::Sgd => 0,
+            Optimizer::Momentum { .. } | Optimizer::Nesterov { .. } => 1,
+            Optimizer::Adam { .. } => 2,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Optimizer::Sgd => "sgd",
+            Optimizer::Momentum { .. } => "momentum",
+            Optimizer::Nesterov { .. } => "nesterov",
+            Optimizer::Adam { .. } => "adam",
+        }
+    }
+
+    /// Parses `sgd`, `momentum`, `nesterov` or `adam`, with momentum coefficient `mu`.
+    pub fn parse(name: &str, mu: f64) -> Result<Self, String> {
+        match name {
+            "sgd" => Ok(Optimizer::Sgd),
+            "momentum" => Ok(Optimizer::Momentum { mu }),
+            "nesterov" => Ok(Optimizer::Nesterov { mu }),
+            "adam" => Ok(Optimizer::ADAM),
+            _ => Err(format!(
+                "unknown optimizer '{name}' (expected one of: sgd, momentum, nesterov, adam)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Optimizer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One layer's optimizer state: arrays shaped like its weights, and like its biases.
+pub type LayerState<T> = (Vec<Array2<T>>, Vec<Array1<T>>);
+
+/// An optimizer with its learning rate, weight decay and state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Optim<T> {
+    pub rule: Optimizer,
+    /// `η`, the current learning rate (schedules change it).
+    pub eta: f64,
+    /// `λ/n` of L2 weight decay (`C = C₀ + λ/(2n) Σ w²`, biases not decayed): `g += (λ/n) w`.
+    pub decay: f64,
+    /// Per layer: the state arrays for its weights and for its biases (velocity; or Adam's
+    /// first and second moments).
+    pub state: Vec<LayerState<T>>,
+    /// Steps taken (Adam's `t`).
+    pub t: u64,
+}
+
+impl<T: Float> Optim<T> {
+    pub fn new(rule: Optimizer, eta: f64, decay: f64, net: &Network<T>) -> Self {
+        let state = net
+            .layers
+            .iter()
+            .map(|l| {
+                (
+                    (0..rule.slots())
+                        .map(|_| Array2::zeros(l.weights.dim()))
+                        .collect(),
+                    (0..rule.slots()).map(|_| Array1::zeros(l.biases.dim())).collect(),
+                )
+            })
+            .collect();
+        Optim {
+            rule,
+            eta,
+            decay,
+            state,
+            t: 0,
+        }
+    }
+
     /// One step on the mini-batch `(x, y)`; returns its total cost `Σ_x C_x` before the step,
     /// and whether every weight and bias is still finite after it.
-    ///
-    /// The gradient is never stored: every delta is computed first (they need the old weights),
-    /// then each layer gets `W ← W − (η/m) Δᵀ·Z_prev` in a single pass over its weights.
-    pub fn step<T: Float>(
+    pub fn step(
         &mut self,
         net: &mut Network<T>,
         x: ArrayView2<T>,
         y: ArrayView2<T>,
         ws: &mut Workspace<T>,
     ) -> (T, bool) {
-        let cost = net.deltas(x, y, ws);
+        self.t += 1;
         let m = x.nrows();
-        let s = -T::from_f64_lossy(self.eta / m as f64);
-        let mut finite = true;
-        for (l, layer) in net.layers.iter_mut().enumerate() {
-            finite &= add_gradient(
-                s,
-                T::one(),
-                ws.delta_of(l, m),
-                ws.input_of(l, x),
-                layer.weights.view_mut(),
-                layer.biases.view_mut(),
-            );
+        if self.rule == Optimizer::Sgd {
+            // The gradient is never stored: every delta is computed first (they need the old
+            // weights), then each layer gets W ← (1 − ηλ/n) W − (η/m) Δᵀ·Z_prev in one pass.
+            let cost = net.deltas(x, y, ws);
+            let s = -T::from_f64_lossy(self.eta / m as f64);
+            let keep = T::from_f64_lossy(1.0 - self.eta * self.decay);
+            let mut finite = true;
+            for (l, layer) in net.layers.iter_mut().enumerate() {
+                let (delta, z_prev) = (ws.delta_of(l, m), ws.input_of(l, x));
+                finite &= add_gradient(
+                    s,
+                    keep,
+                    delta,
+                    z_prev,
+                    layer.weights.view_mut(),
+                    layer.biases.view_mut(),
+                );
+            }
+            return (cost, finite);
         }
-        (cost, finite)
+
+        let cost = net.backprop(x, y, ws);
+        let (eta, decay) = (T::from_f64_lossy(self.eta), T::from_f64_lossy(self.decay));
+        for (l, layer) in net.layers.iter_mut().enumerate() {
+            let (sw, sb) = &mut self.state[l];
+            let (gw, gb) = (&ws.grads.weights[l], &ws.grads.biases[l]);
+            // g = ∂C/∂w + (λ/n) w for weights; biases are not decayed.
+            let w = layer
+                .weights
+                .view_mut()
+                .into_shape_with_order(gw.len())
+                .expect("own array");
+            let b = layer.biases.view_mut();
+            let gw = gw.view().into_shape_with_order(gw.len()).expect("own array");
+            let (sw0, sw1) = split_state(sw);
+            let (sb0, sb1) = split_state_1d(sb);
+            self.rule.update(eta, decay, self.t, w, gw, sw0, sw1);
+            self.rule.update(eta, T::zero(), self.t, b, gb.view(), sb0, sb1);
+        }
+        (cost, net.is_finite())
+    }
+}
+
+type Slot<'a, T> = Option<ndarray::ArrayViewMut1<'a, T>>;
+
+fn split_state<T: Float>(s: &mut [Array2<T>]) -> (Slot<'_, T>, Slot<'_, T>) {
+    let mut it = s.iter_mut().map(|a| {
+        let n = a.len();
+        a.view_mut().into_shape_with_order(n).expect("own array")
+    });
+    (it.next(), it.next())
+}
+
+fn split_state_1d<T: Float>(s: &mut [Array1<T>]) -> (Slot<'_, T>, Slot<'_, T>) {
+    let mut it = s.iter_mut().map(|a| a.view_mut());
+    (it.next(), it.next())
+}
+
+impl Optimizer {
+    /// Applies the rule to one parameter array `w` with gradient `g` (decayed by `decay·w`)
+    /// and its state arrays, at step `t`.
+    #[allow(clippy::too_many_arguments)]
+    fn update<T: Float>(
+        self,
+        eta: T,
+        decay: T,
+        t: u64,
+        w: ndarray::ArrayViewMut1<T>,
+        g: ndarray::ArrayView1<T>,
+        s0: Slot<'_, T>,
+        s1: Slot<'_, T>,
+    ) {
+        match self {
+            Optimizer::Sgd => Zip::from(w).and(g).for_each(|w, &g| *w -= eta * (g + decay * *w)),
+            Optimizer::Momentum { mu } | Optimizer::Nesterov { mu } => {
+                let mu = T::from_f64_lossy(mu);
+                let nesterov = matches!(self, Optimizer::Nesterov { .. });
+                Zip::from(w)
+                    .and(g)
+                    .and(s0.expect("velocity"))
+                    .for_each(|w, &g, v| {
+                        let g = g + decay * *w;
+                        // v ← μ v − η g
+                        *v = mu * *v - eta * g;
+                        // w ← w + v   (Nesterov: w ← w + μ v − η g)
+                        *w += if nesterov { mu * *v - eta * g } else { *v };
+                    });
+            }
+            Optimizer::Adam {
+                beta1,
+                beta2,
+                epsilon,
+            } => {
+                let (b1, b2, eps) = (
+                    T::from_f64_lossy(beta1),
+                    T::from_f64_lossy(beta2),
+                    T::from_f64_lossy(epsilon),
+                );
+                let one = T::one();
+                // Bias corrections 1/(1 − βᵗ), in f64 for accuracy at small t.
+                let c1 = T::from_f64_lossy(1.0 / (1.0 - beta1.powi(t as i32)));
+                let c2 = T::from_f64_lossy(1.0 / (1.0 - beta2.powi(t as i32)));
+                Zip::from(w)
+                    .and(g)
+                    .and(s0.expect("first moment"))
+                    .and(s1.expect("second moment"))
+                    .for_each(|w, &g, m, s| {
+                        let g = g + decay * *w;
+                        *m = b1 * *m + (one - b1) * g;
+                        *s = b2 * *s + (one - b2) * g * g;
+                        *w -= eta * (*m * c1) / ((*s * c2).sqrt() + eps);
+                    });
+            }
+        }
+    }
+}
+
+/// How the learning rate changes from epoch to epoch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Schedule {
+    /// η stays as given.
+    Constant,
+    /// η ← γ·η every `every` epochs.
+    Step { every: usize, gamma: f64 },
+    /// scikit-learn's "adaptive": η ← η/5 each time the score (validation accuracy, or else
+    /// the training cost) fails to improve for two epochs in a row.
+    Adaptive,
+}
+
+impl Schedule {
+    pub fn name(self) -> String {
+        match self {
+            Schedule::Constant => "constant".into(),
+            Schedule::Step { every, gamma } => format!("step:{every}:{gamma}"),
+            Schedule::Adaptive => "adaptive".into(),
+        }
+    }
+}
+
+impl FromStr for Schedule {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "unknown schedule '{s}' (expected constant, adaptive, or step:EPOCHS:FACTOR like step:10:0.5)"
+            )
+        };
+        match s {
+            "constant" => Ok(Schedule::Constant),
+            "adaptive" => Ok(Schedule::Adaptive),
+            _ => {
+                let rest = s.strip_prefix("step:").ok_or_else(bad)?;
+                let (every, gamma) = rest.split_once(':').ok_or_else(bad)?;
+                let every: usize = every.parse().map_err(|_| bad())?;
+                let gamma: f64 = gamma.parse().map_err(|_| bad())?;
+                if every == 0 || !(gamma > 0.0 && gamma.is_finite()) {
+                    return Err(bad());
+                }
+                Ok(Schedule::Step { every, gamma })
+            }
+        }
     }
 }
 
@@ -46,26 +287,32 @@ impl Sgd {
 mod tests {
     use super::*;
     use crate::network::Init;
-    use ndarray::Array2;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
 
-    #[test]
-    fn fused_step_equals_gradient_then_update() {
+    fn setup() -> (Network<f64>, Array2<f64>, Array2<f64>, Workspace<f64>) {
         let mut rng = ChaCha8Rng::seed_from_u64(4);
         let net: Network<f64> = Network::new(&[7, 5, 3], Init::StandardNormal, &mut rng).unwrap();
         let x = Array2::from_shape_fn((4, 7), |(i, j)| ((i * 7 + j) as f64 * 0.29).cos());
         let y = Array2::from_shape_fn((4, 3), |(i, j)| ((i + j) % 2) as f64);
-        let mut ws = Workspace::new(&net, 4);
+        let ws = Workspace::new(&net, 4);
+        (net, x, y, ws)
+    }
 
+    #[test]
+    fn fused_sgd_step_equals_gradient_then_update() {
+        let (net, x, y, mut ws) = setup();
+        let (eta, decay) = (0.5, 0.01);
         let mut by_hand = net.clone();
         net.backprop(x.view(), y.view(), &mut ws);
         for (l, layer) in by_hand.layers.iter_mut().enumerate() {
-            layer.weights.scaled_add(-0.5, &ws.grads.weights[l]);
-            layer.biases.scaled_add(-0.5, &ws.grads.biases[l]);
+            let g = &ws.grads.weights[l] + &(&layer.weights * decay);
+            layer.weights.scaled_add(-eta, &g);
+            layer.biases.scaled_add(-eta, &ws.grads.biases[l]);
         }
         let mut fused = net.clone();
-        assert!(Sgd { eta: 0.5 }.step(&mut fused, x.view(), y.view(), &mut ws).1);
+        let mut opt = Optim::new(Optimizer::Sgd, eta, decay, &fused);
+        assert!(opt.step(&mut fused, x.view(), y.view(), &mut ws).1);
         for (a, b) in fused.layers.iter().zip(&by_hand.layers) {
             for (p, q) in a
                 .weights
@@ -76,5 +323,75 @@ mod tests {
                 assert!((p - q).abs() < 1e-14, "{p} vs {q}");
             }
         }
+    }
+
+    #[test]
+    fn every_optimizer_lowers_the_cost() {
+        for rule in [
+            Optimizer::Sgd,
+            Optimizer::Momentum { mu: 0.9 },
+            Optimizer::Nesterov { mu: 0.9 },
+            Optimizer::ADAM,
+        ] {
+            let (mut net, x, y, mut ws) = setup();
+            let eta = if matches!(rule, Optimizer::Adam { .. }) {
+                0.01
+            } else {
+                0.5
+            };
+            let mut opt = Optim::new(rule, eta, 0.0, &net);
+            let first = opt.step(&mut net, x.view(), y.view(), &mut ws).0;
+            let mut last = first;
+            for _ in 0..200 {
+                last = opt.step(&mut net, x.view(), y.view(), &mut ws).0;
+            }
+            assert!(last < 0.5 * first, "{rule}: cost {first} → {last}");
+        }
+    }
+
+    #[test]
+    fn momentum_and_adam_follow_their_equations_on_one_weight() {
+        let (w, g) = (1.0f64, 0.5);
+        let mut v = ndarray::arr1(&[0.2]);
+        let mut wa = ndarray::arr1(&[w]);
+        Optimizer::Momentum { mu: 0.9 }.update(
+            0.1,
+            0.0,
+            1,
+            wa.view_mut(),
+            ndarray::arr1(&[g]).view(),
+            Some(v.view_mut()),
+            None,
+        );
+        assert!((v[0] - (0.9 * 0.2 - 0.1 * 0.5)).abs() < 1e-15);
+        assert!((wa[0] - (1.0 + 0.9 * 0.2 - 0.1 * 0.5)).abs() < 1e-15);
+
+        let (mut m, mut s) = (ndarray::arr1(&[0.0]), ndarray::arr1(&[0.0]));
+        let mut wa = ndarray::arr1(&[w]);
+        Optimizer::ADAM.update(
+            0.001,
+            0.0,
+            1,
+            wa.view_mut(),
+            ndarray::arr1(&[g]).view(),
+            Some(m.view_mut()),
+            Some(s.view_mut()),
+        );
+        // At t = 1 the corrected moments are g and g², so the step is η·g/(|g| + ε) ≈ η.
+        assert!((wa[0] - (1.0 - 0.001 * 0.5 / (0.5 + 1e-8))).abs() < 1e-12);
+    }
+
+    #[test]
+    fn schedules_parse() {
+        assert_eq!(
+            "step:10:0.5".parse(),
+            Ok(Schedule::Step {
+                every: 10,
+                gamma: 0.5
+            })
+        );
+        assert_eq!("adaptive".parse(), Ok(Schedule::Adaptive));
+        assert!("step:0:0.5".parse::<Schedule>().is_err());
+        assert!("cosine".parse::<Schedule>().is_err());
     }
 }

@@ -4,8 +4,9 @@ use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::network::{Network, Workspace, argmax_rows};
-use crate::optim::Sgd;
+use crate::optim::{Optim, Optimizer, Schedule};
 use ndarray::{Array2, s};
+use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -15,16 +16,28 @@ use std::time::Instant;
 /// memory to answer before they are needed.
 const PREFETCH_AHEAD: usize = 2;
 
-/// Hyper-parameters of mini-batch SGD. The defaults are the lecture's.
+/// Hyper-parameters of training. The defaults are the lecture's: plain SGD, nothing else.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrainConfig {
     pub epochs: usize,
     /// `m`, samples per gradient step.
     pub batch_size: usize,
-    /// `η`, the learning rate.
+    /// `η`, the (initial) learning rate.
     pub eta: f64,
     /// Offer a checkpoint every this many mini-batches (besides every epoch's end).
     pub checkpoint_every: Option<usize>,
+    pub optimizer: Optimizer,
+    /// `λ` of L2 weight decay, `C = C₀ + λ/(2n) Σ w²` over the `n` training samples.
+    pub l2: f64,
+    /// Drop probability of every hidden neuron in training (inverted dropout).
+    pub dropout: f64,
+    /// Drop probability of every input in training.
+    pub input_dropout: f64,
+    pub schedule: Schedule,
+    /// Stop after this many epochs without a better validation score.
+    pub early_stopping: Option<usize>,
+    /// Seeds the dropout masks (each mini-batch's from the seed, epoch and mini-batch).
+    pub seed: u64,
 }
 
 impl Default for TrainConfig {
@@ -34,6 +47,13 @@ impl Default for TrainConfig {
             batch_size: 10,
             eta: 3.0,
             checkpoint_every: None,
+            optimizer: Optimizer::Sgd,
+            l2: 0.0,
+            dropout: 0.0,
+            input_dropout: 0.0,
+            schedule: Schedule::Constant,
+            early_stopping: None,
+            seed: 0,
         }
     }
 }
@@ -49,6 +69,22 @@ impl TrainConfig {
         if self.checkpoint_every == Some(0) {
             return Err(Error::Invalid(
                 "checkpoint interval must be at least 1 mini-batch".into(),
+            ));
+        }
+        for (name, p) in [("dropout", self.dropout), ("input dropout", self.input_dropout)] {
+            if !(0.0..1.0).contains(&p) {
+                return Err(Error::Invalid(format!("{name} must be in [0, 1), got {p}")));
+            }
+        }
+        if !(self.l2.is_finite() && self.l2 >= 0.0) {
+            return Err(Error::Invalid(format!(
+                "L2 weight decay must be 0 or more, got {}",
+                self.l2
+            )));
+        }
+        if self.early_stopping == Some(0) {
+            return Err(Error::Invalid(
+                "early stopping needs a patience of at least 1 epoch".into(),
             ));
         }
         if !(self.eta.is_finite() && self.eta > 0.0) {
@@ -73,6 +109,12 @@ pub struct EpochReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test_correct: Option<usize>,
     pub test_total: usize,
+    /// Fraction of the validation samples classified correctly after the epoch.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub validation_accuracy: Option<f64>,
+    /// The learning rate used in this epoch.
+    #[serde(default)]
+    pub eta: f64,
     /// Seconds spent training in this epoch (evaluation excluded).
     pub seconds: f64,
 }
@@ -133,6 +175,12 @@ pub struct Progress {
     /// `Σ_x C_x` over the current epoch's finished mini-batches.
     pub cost_sum: f64,
     pub history: History,
+    /// The best epoch score so far (validation accuracy, else minus the training cost).
+    pub best_score: Option<f64>,
+    /// Epochs since the score last improved.
+    pub epochs_without_improvement: usize,
+    /// True when early stopping ended training.
+    pub stopped_early: bool,
 }
 
 impl Progress {
@@ -145,6 +193,9 @@ impl Progress {
             step: 0,
             cost_sum: 0.0,
             history: History::default(),
+            best_score: None,
+            epochs_without_improvement: 0,
+            stopped_early: false,
         }
     }
 }
@@ -155,7 +206,17 @@ pub enum Event<'a, T> {
     Epoch(&'a EpochReport),
     /// A moment to save a checkpoint: every `checkpoint_every` mini-batches and at the end of
     /// every epoch. The network is finite here.
-    Checkpoint(&'a Network<T>, &'a Progress),
+    Checkpoint(&'a Network<T>, &'a Progress, &'a Optim<T>),
+}
+
+/// The data of a training run.
+#[derive(Debug, Clone, Copy)]
+pub struct Sets<'a> {
+    pub train: &'a Dataset,
+    /// Scores each epoch for early stopping and the adaptive schedule.
+    pub validation: Option<&'a Dataset>,
+    /// Reported after each epoch; never used for any decision.
+    pub test: Option<&'a Dataset>,
 }
 
 /// Trains `net` with mini-batch SGD from where `progress` stands up to `config.epochs` epochs.
@@ -164,30 +225,41 @@ pub enum Event<'a, T> {
 /// as soon as the cost or a weight stops being finite.
 pub fn train<T: Float>(
     net: &mut Network<T>,
-    train: &Dataset,
-    test: Option<&Dataset>,
+    sets: Sets<'_>,
     config: &TrainConfig,
+    optim: &mut Optim<T>,
     progress: &mut Progress,
     mut on_event: impl FnMut(Event<'_, T>) -> Result<()>,
 ) -> Result<()> {
     config.validate()?;
+    let train = sets.train;
     check_compatible(net, train, "training")?;
-    if let Some(test) = test {
-        check_compatible(net, test, "test")?;
+    for (set, what) in [(sets.validation, "validation"), (sets.test, "test")] {
+        if let Some(set) = set {
+            check_compatible(net, set, what)?;
+        }
     }
     if train.is_empty() {
         return Err(Error::Invalid("the training data has no samples".into()));
     }
+    if config.early_stopping.is_some() && sets.validation.is_none_or(|v| v.is_empty()) {
+        return Err(Error::Invalid(
+            "early stopping needs validation data (--validation-split)".into(),
+        ));
+    }
 
     let m = config.batch_size.min(train.len());
     let mut ws = Workspace::new(net, m);
+    ws.set_dropout(net, config.input_dropout, config.dropout);
     let mut x = Array2::<T>::zeros((m, net.n_inputs()));
     let mut y = Array2::<T>::zeros((m, net.n_outputs()));
-    let mut sgd = Sgd { eta: config.eta };
     let mut order: Vec<usize> = (0..train.len()).collect();
 
-    while progress.epoch < config.epochs {
+    while progress.epoch < config.epochs && !progress.stopped_early {
         let epoch = progress.epoch + 1;
+        if let Schedule::Step { every, gamma } = config.schedule {
+            optim.eta = config.eta * gamma.powi(((epoch - 1) / every) as i32);
+        }
         let start = Instant::now();
         // The epoch's shuffle comes from the stream as it was at the epoch's start, so a
         // resumed epoch gets the same order.
@@ -204,7 +276,14 @@ pub fn train<T: Float>(
             if let Some(ahead) = batches.get(b + PREFETCH_AHEAD) {
                 train.prefetch(ahead);
             }
-            let (cost, finite) = sgd.step(net, x.slice(s![..k, ..]), y.slice(s![..k, ..]), &mut ws);
+            if ws.dropout.is_some() {
+                // Masks from (seed, epoch, mini-batch): the same on a resumed run.
+                let stream = (epoch as u64) << 32 | batch as u64;
+                ws.draw_dropout(&mut ChaCha8Rng::seed_from_u64(splitmix(
+                    config.seed ^ splitmix(stream),
+                )));
+            }
+            let (cost, finite) = optim.step(net, x.slice(s![..k, ..]), y.slice(s![..k, ..]), &mut ws);
             let cost = cost.to_f64().unwrap_or(f64::NAN);
             if !finite {
                 return Err(Error::Diverged {
@@ -223,22 +302,8 @@ pub fn train<T: Float>(
             progress.cost_sum += cost;
             progress.step = batch;
             if config.checkpoint_every.is_some_and(|n| batch % n == 0) && batch < batches.len() {
-                if !net.is_finite() {
-                    return Err(Error::Diverged {
-                        epoch,
-                        batch,
-                        what: "a weight",
-                    });
-                }
-                on_event(Event::Checkpoint(net, progress))?;
+                on_event(Event::Checkpoint(net, progress, optim))?;
             }
-        }
-        if !net.is_finite() {
-            return Err(Error::Diverged {
-                epoch,
-                batch: batches.len(),
-                what: "a weight",
-            });
         }
         if net
             .layers
@@ -249,24 +314,56 @@ pub fn train<T: Float>(
             return Err(Error::Stalled { epoch });
         }
         let seconds = start.elapsed().as_secs_f64();
-        let eval = test.map(|t| evaluate(net, t)).transpose()?;
+        let eval = sets.test.map(|t| evaluate(net, t)).transpose()?;
+        let validation = sets.validation.map(|v| evaluate(net, v)).transpose()?;
+        let train_cost = progress.cost_sum / train.len() as f64;
         let report = EpochReport {
             epoch,
-            train_cost: progress.cost_sum / train.len() as f64,
+            train_cost,
             test_accuracy: eval.as_ref().map(Evaluation::accuracy),
             test_correct: eval.as_ref().map(|e| e.correct),
             test_total: eval.as_ref().map_or(0, |e| e.total),
+            validation_accuracy: validation.as_ref().map(Evaluation::accuracy),
+            eta: optim.eta,
             seconds,
         };
+
+        // The score that early stopping and the adaptive schedule watch.
+        let score = report.validation_accuracy.unwrap_or(-train_cost);
+        const TOL: f64 = 1e-4;
+        if progress.best_score.is_none_or(|best| score > best + TOL) {
+            progress.best_score = Some(score);
+            progress.epochs_without_improvement = 0;
+        } else {
+            progress.epochs_without_improvement += 1;
+            if config.schedule == Schedule::Adaptive && progress.epochs_without_improvement.is_multiple_of(2)
+            {
+                optim.eta /= 5.0;
+            }
+            if config
+                .early_stopping
+                .is_some_and(|patience| progress.epochs_without_improvement >= patience)
+            {
+                progress.stopped_early = true;
+            }
+        }
         progress.epoch = epoch;
         progress.step = 0;
         progress.cost_sum = 0.0;
         progress.epoch_rng = progress.rng.clone();
         progress.history.epochs.push(report);
         on_event(Event::Epoch(progress.history.epochs.last().expect("just pushed")))?;
-        on_event(Event::Checkpoint(net, progress))?;
+        on_event(Event::Checkpoint(net, progress, optim))?;
     }
     Ok(())
+}
+
+/// Mixes 64 bits into 64 well-spread bits (SplitMix64's finaliser), to seed independent streams.
+fn splitmix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// Classification results on a data set.
@@ -319,7 +416,6 @@ mod tests {
     use super::*;
     use crate::data::Features;
     use crate::network::Init;
-    use rand::SeedableRng;
 
     fn data() -> Dataset {
         Dataset {
@@ -341,8 +437,15 @@ mod tests {
             batch_size: 4,
             ..TrainConfig::default()
         };
+        let mut optim = Optim::new(config.optimizer, config.eta, 0.0, &net);
         let mut progress = Progress::new(rng);
-        let err = train(&mut net, &data(), None, &config, &mut progress, |_| Ok(())).unwrap_err();
+        let d = data();
+        let sets = Sets {
+            train: &d,
+            validation: None,
+            test: None,
+        };
+        let err = train(&mut net, sets, &config, &mut optim, &mut progress, |_| Ok(())).unwrap_err();
         match err {
             Error::Diverged {
                 epoch: 1, batch: 1, ..
@@ -353,32 +456,70 @@ mod tests {
 
     #[test]
     fn resuming_from_any_point_gives_the_same_network() {
+        // Momentum (state), dropout (masks) and a step schedule all have to survive a resume.
         let config = TrainConfig {
             epochs: 3,
             batch_size: 4,
             eta: 0.5,
             checkpoint_every: Some(3),
+            optimizer: Optimizer::Nesterov { mu: 0.9 },
+            dropout: 0.3,
+            input_dropout: 0.1,
+            l2: 0.1,
+            schedule: Schedule::Step { every: 1, gamma: 0.5 },
+            ..TrainConfig::default()
         };
-        let fresh = || {
-            let mut rng = ChaCha8Rng::seed_from_u64(9);
-            let net: Network<f32> = Network::new(&[6, 4, 3], Init::StandardNormal, &mut rng).unwrap();
-            (net, Progress::new(rng))
+        let d = data();
+        let sets = Sets {
+            train: &d,
+            validation: Some(&d),
+            test: None,
         };
-        let (mut whole, mut p) = fresh();
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let mut whole: Network<f32> = Network::new(&[6, 4, 3], Init::StandardNormal, &mut rng).unwrap();
+        let mut optim = Optim::new(config.optimizer, config.eta, config.l2 / 40.0, &whole);
+        let mut p = Progress::new(rng);
         let mut snapshots = Vec::new();
-        train(&mut whole, &data(), None, &config, &mut p, |e| {
-            if let Event::Checkpoint(n, p) = e {
-                snapshots.push((n.clone(), p.clone()));
+        train(&mut whole, sets, &config, &mut optim, &mut p, |e| {
+            if let Event::Checkpoint(n, p, o) = e {
+                snapshots.push((n.clone(), p.clone(), o.clone()));
             }
             Ok(())
         })
         .unwrap();
         assert!(snapshots.len() >= 9);
-        for (net, progress) in snapshots {
-            let (mut net, mut progress) = (net, progress);
-            train(&mut net, &data(), None, &config, &mut progress, |_| Ok(())).unwrap();
+        for (mut net, mut progress, mut optim) in snapshots {
+            train(&mut net, sets, &config, &mut optim, &mut progress, |_| Ok(())).unwrap();
             assert_eq!(net, whole);
             assert_eq!(progress.history.epochs.len(), 3);
         }
+    }
+
+    #[test]
+    fn early_stopping_stops_when_validation_stalls() {
+        let config = TrainConfig {
+            epochs: 50,
+            batch_size: 4,
+            eta: 1e-4,
+            early_stopping: Some(2),
+            ..TrainConfig::default()
+        };
+        let d = data();
+        let sets = Sets {
+            train: &d,
+            validation: Some(&d),
+            test: None,
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut net: Network<f32> = Network::new(&[6, 4, 3], Init::StandardNormal, &mut rng).unwrap();
+        let mut optim = Optim::new(config.optimizer, config.eta, 0.0, &net);
+        let mut progress = Progress::new(rng);
+        train(&mut net, sets, &config, &mut optim, &mut progress, |_| Ok(())).unwrap();
+        // With a tiny learning rate the accuracy cannot improve for long.
+        assert!(
+            progress.stopped_early && progress.epoch < 50,
+            "ran {} epochs",
+            progress.epoch
+        );
     }
 }

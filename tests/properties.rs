@@ -4,7 +4,7 @@ use mlp::Architecture;
 use mlp::activation::{self, Activation};
 use mlp::cost;
 use mlp::gradcheck::{check_architecture, compare};
-use mlp::optim::Sgd;
+use mlp::optim::{Optim, Optimizer};
 use mlp::{Init, Network, Workspace, model_io};
 use ndarray::Array2;
 use proptest::prelude::*;
@@ -79,7 +79,7 @@ proptest! {
         let x = Array2::from_shape_simple_fn((m, sizes[0]), || rng.random::<f32>());
         let y = Array2::from_shape_simple_fn((m, sizes[sizes.len() - 1]), || rng.random_range(0..2) as f32);
         let mut ws = Workspace::new(&net, m);
-        let mut sgd = Sgd { eta };
+        let mut sgd = Optim::new(Optimizer::Sgd, eta, 0.0, &net);
         for _ in 0..20 {
             let (cost, finite) = sgd.step(&mut net, x.view(), y.view(), &mut ws);
             prop_assert!(cost.is_finite() && finite);

@@ -79,6 +79,19 @@ impl Dataset {
         }
     }
 
+    /// The samples `indices`, in that order.
+    pub fn select(&self, indices: &[usize]) -> Dataset {
+        let features = match &self.features {
+            Features::Pixels(p) => Features::Pixels(p.select(ndarray::Axis(0), indices)),
+            Features::Values(v) => Features::Values(v.select(ndarray::Axis(0), indices)),
+        };
+        Dataset {
+            features,
+            labels: indices.iter().map(|&i| self.labels[i]).collect(),
+            n_classes: self.n_classes,
+        }
+    }
+
     /// The first `n` samples (or all, if fewer): for quick runs and tests.
     pub fn truncated(&self, n: usize) -> Dataset {
         let n = n.min(self.len());
