@@ -35,7 +35,7 @@ enum Command {
         json: bool,
     },
     /// Train a network on MNIST with mini-batch SGD; report test accuracy after each epoch.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Test accuracy and confusion matrix of a saved model on the MNIST test set.
     Eval {
         /// Model file written by `mlp train --save`.
@@ -182,7 +182,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Gates { json } => gates(json),
-        Command::Train(args) => train_cmd(args),
+        Command::Train(args) => train_cmd(*args),
         Command::Eval { model, data, json } => eval(&model, &data, json),
         Command::Gradcheck { layers, seed, json } => gradcheck(&layers.0, seed, json),
     };
