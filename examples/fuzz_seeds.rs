@@ -48,6 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         lr_schedule: "constant".into(),
         early_stopping: None,
         validation_split: 0.0,
+        autoencoder: false,
         train_samples: 10,
         features: 4,
     };

@@ -38,6 +38,9 @@ pub struct RunSpec {
     pub lr_schedule: String,
     pub early_stopping: Option<usize>,
     pub validation_split: f64,
+    /// Trained to reproduce its inputs (the targets are the inputs).
+    #[serde(default)]
+    pub autoencoder: bool,
     /// Samples and features of the training data, to catch a resume on other data.
     pub train_samples: usize,
     pub features: usize,

@@ -6,6 +6,7 @@
 //! (MNIST's IDX files), [`model_io`] (safetensors model files) and [`gradcheck`].
 
 pub mod activation;
+pub mod autoencoder;
 pub mod checkpoint;
 pub mod cost;
 pub mod data;

@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use mlp::activation::Activation;
+use mlp::autoencoder;
 use mlp::checkpoint::{self, RunSpec};
 use mlp::cost::Cost;
 use mlp::data::mnist;
@@ -45,6 +46,24 @@ enum Command {
         /// Print {"accuracy": ..., "confusion": [[...], ...]} (rows: true digit, columns: predicted).
         #[arg(long)]
         json: bool,
+    },
+    /// Reconstruct test images with a trained autoencoder: a picture of originals over their
+    /// reconstructions, the reconstruction error, and optionally the codes.
+    Autoencode {
+        /// Model file written by `mlp train --autoencoder --save`.
+        model: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+        /// PNG to write: the first --count test images (top row) over their reconstructions.
+        #[arg(short = 'o', long = "output", value_name = "FILE.png")]
+        output: PathBuf,
+        /// How many test images to draw.
+        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=100))]
+        count: u64,
+        /// Also write the codes (the narrowest layer's activations) of all 10 000 test images
+        /// as CSV, one row per image.
+        #[arg(long, value_name = "FILE.csv")]
+        codes: Option<PathBuf>,
     },
     /// Compare backpropagation's gradient with central differences on a random network (f64).
     Gradcheck {
@@ -134,6 +153,10 @@ struct TrainArgs {
     /// [default: 0]
     #[arg(long, value_name = "F")]
     validation_split: Option<f64>,
+    /// Train an autoencoder (the lecture's compressor): the targets are the inputs, the test
+    /// report is the reconstruction error. Layers default to 784,15,784.
+    #[arg(long)]
+    autoencoder: bool,
     /// Save a checkpoint (weights, training position, random state) to this file at the end of
     /// every epoch, and every --checkpoint-every mini-batches. Written atomically.
     #[arg(long, value_name = "FILE")]
@@ -184,6 +207,13 @@ fn main() -> ExitCode {
         Command::Gates { json } => gates(json),
         Command::Train(args) => train_cmd(*args),
         Command::Eval { model, data, json } => eval(&model, &data, json),
+        Command::Autoencode {
+            model,
+            data,
+            output,
+            count,
+            codes,
+        } => autoencode(&model, &data, &output, count as usize, codes.as_deref()),
         Command::Gradcheck { layers, seed, json } => gradcheck(&layers.0, seed, json),
     };
     match result {
@@ -263,7 +293,13 @@ fn train_cmd(args: TrainArgs) -> Result<(), Error> {
     };
     let config = spec.config(args.checkpoint_every.map(|n| n as usize))?;
     config.validate()?;
-    let (train_set, validation) = split(&all_train, spec.validation_split, spec.seed)?;
+    let (mut train_set, mut validation) = split(&all_train, spec.validation_split, spec.seed)?;
+    let mut test_set = test_set;
+    if spec.autoencoder {
+        train_set = train_set.autoencoding();
+        validation = validation.map(mlp::Dataset::autoencoding);
+        test_set = test_set.autoencoding();
+    }
     train::check_compatible(&net, &train_set, "MNIST")?;
 
     let quiet = args.quiet;
@@ -360,7 +396,16 @@ fn fresh(
         args.validation_split
             .unwrap_or(if args.early_stopping.is_some() { 0.1 } else { 0.0 });
     let spec = RunSpec {
-        sizes: args.layers.clone().map_or(vec![784, 30, 10], |s| s.0),
+        sizes: args.layers.clone().map_or_else(
+            || {
+                if args.autoencoder {
+                    vec![784, 15, 784]
+                } else {
+                    vec![784, 30, 10]
+                }
+            },
+            |s| s.0,
+        ),
         hidden: args.activation.unwrap_or_default().name().into(),
         output: args.output.unwrap_or_default().name().into(),
         cost: args.cost.unwrap_or_default().name().into(),
@@ -377,6 +422,7 @@ fn fresh(
         lr_schedule: args.lr_schedule.unwrap_or(Schedule::Constant).name(),
         early_stopping: args.early_stopping.map(|n| n as usize),
         validation_split,
+        autoencoder: args.autoencoder,
         train_samples,
         features,
     };
@@ -509,6 +555,12 @@ fn resume(
             )));
         }
     }
+    if args.autoencoder && !spec.autoencoder {
+        return Err(Error::Mismatch(format!(
+            "--autoencoder contradicts the checkpoint {}, which trains a classifier",
+            path.display()
+        )));
+    }
     if (train_samples, features) != (spec.train_samples, spec.features) {
         return Err(Error::Mismatch(format!(
             "the training data has {train_samples} samples of {features} features, but the checkpoint {} \
@@ -533,6 +585,13 @@ fn resume(
 }
 
 fn print_epoch(r: &EpochReport) {
+    if let Some(error) = r.test_error {
+        println!(
+            "Epoch {:>3}: cost {:.5}, test reconstruction error {:.5} per pixel, {:.2} s",
+            r.epoch, r.train_cost, error, r.seconds
+        );
+        return;
+    }
     println!(
         "Epoch {:>3}: cost {:.5}, test {}/{} ({:.2}%), {:.2} s",
         r.epoch,
@@ -580,6 +639,48 @@ fn eval(model: &Path, data: &DataArgs, json: bool) -> Result<(), Error> {
             print!("{n:>6}");
         }
         println!();
+    }
+    Ok(())
+}
+
+fn autoencode(
+    model: &Path,
+    data: &DataArgs,
+    output: &Path,
+    count: usize,
+    codes: Option<&Path>,
+) -> Result<(), Error> {
+    let net: Network<f32> = model_io::load(model)?;
+    let test_set = mnist::load_test(data_dir(data)?)?.autoencoding();
+    train::check_compatible(&net, &test_set, "MNIST test")?;
+    let all: Vec<usize> = (0..test_set.len()).collect();
+    let (reconstructions, code_values) = autoencoder::reconstruct(&net, &test_set, &all)?;
+    let shown: Vec<usize> = (0..count.min(test_set.len())).collect();
+    let mut originals = ndarray::Array2::<f32>::zeros((shown.len(), test_set.n_features()));
+    let mut targets = originals.clone();
+    test_set.fill_batch(&shown, originals.view_mut(), targets.view_mut());
+    let side = (test_set.n_features() as f64).sqrt() as usize;
+    autoencoder::write_grid(
+        output,
+        &originals,
+        &reconstructions.slice(ndarray::s![..shown.len(), ..]).to_owned(),
+        side,
+        4,
+    )?;
+    let error = train::reconstruction_error(&net, &test_set)?;
+    println!(
+        "Reconstruction error on the {} test images: {error:.5} per pixel (mean squared, pixels in [0, 1]); \
+         {} numbers per image in the code",
+        test_set.len(),
+        code_values.ncols()
+    );
+    println!(
+        "Wrote {} (top: originals, bottom: reconstructions)",
+        output.display()
+    );
+    if let Some(path) = codes {
+        autoencoder::write_codes_csv(path, &code_values)?;
+        println!("Wrote the codes to {}", path.display());
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The training loop: epochs of shuffled mini-batches, evaluation on held-out data after each.
 
-use crate::data::Dataset;
+use crate::data::{Dataset, Targets};
 use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::network::{Network, Workspace, argmax_rows};
@@ -112,6 +112,12 @@ pub struct EpochReport {
     /// Fraction of the validation samples classified correctly after the epoch.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub validation_accuracy: Option<f64>,
+    /// Autoencoders: mean squared reconstruction error per output on the test samples.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub test_error: Option<f64>,
+    /// Autoencoders: the same on the validation samples.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub validation_error: Option<f64>,
     /// The learning rate used in this epoch.
     #[serde(default)]
     pub eta: f64,
@@ -149,13 +155,17 @@ pub fn check_compatible<T: Float>(net: &Network<T>, data: &Dataset, what: &str) 
             data.n_features()
         )));
     }
-    if net.n_outputs() != data.n_classes {
+    if net.n_outputs() != data.n_targets() {
+        let targets = match data.targets {
+            Targets::Classes => "classes",
+            Targets::Inputs => "features to reproduce",
+        };
         return Err(Error::Mismatch(format!(
-            "the network's last layer has {} neurons but the {what} data has {} classes; \
+            "the network's last layer has {} neurons but the {what} data has {} {targets}; \
              the last layer size must be {}",
             net.n_outputs(),
-            data.n_classes,
-            data.n_classes
+            data.n_targets(),
+            data.n_targets()
         )));
     }
     Ok(())
@@ -314,8 +324,22 @@ pub fn train<T: Float>(
             return Err(Error::Stalled { epoch });
         }
         let seconds = start.elapsed().as_secs_f64();
-        let eval = sets.test.map(|t| evaluate(net, t)).transpose()?;
-        let validation = sets.validation.map(|v| evaluate(net, v)).transpose()?;
+        let classes = train.targets == Targets::Classes;
+        let eval = sets
+            .test
+            .filter(|_| classes)
+            .map(|t| evaluate(net, t))
+            .transpose()?;
+        let validation = sets
+            .validation
+            .filter(|_| classes)
+            .map(|v| evaluate(net, v))
+            .transpose()?;
+        let error = |set: Option<&Dataset>| {
+            set.filter(|_| !classes)
+                .map(|d| reconstruction_error(net, d))
+                .transpose()
+        };
         let train_cost = progress.cost_sum / train.len() as f64;
         let report = EpochReport {
             epoch,
@@ -324,12 +348,17 @@ pub fn train<T: Float>(
             test_correct: eval.as_ref().map(|e| e.correct),
             test_total: eval.as_ref().map_or(0, |e| e.total),
             validation_accuracy: validation.as_ref().map(Evaluation::accuracy),
+            test_error: error(sets.test)?,
+            validation_error: error(sets.validation)?,
             eta: optim.eta,
             seconds,
         };
 
         // The score that early stopping and the adaptive schedule watch.
-        let score = report.validation_accuracy.unwrap_or(-train_cost);
+        let score = report
+            .validation_accuracy
+            .or(report.validation_error.map(|e| -e))
+            .unwrap_or(-train_cost);
         const TOL: f64 = 1e-4;
         if progress.best_score.is_none_or(|best| score > best + TOL) {
             progress.best_score = Some(score);
@@ -394,7 +423,7 @@ pub fn evaluate<T: Float>(net: &Network<T>, data: &Dataset) -> Result<Evaluation
     let rows = CHUNK.min(data.len()).max(1);
     let mut ws = Workspace::new(net, rows);
     let mut x = Array2::<T>::zeros((rows, net.n_inputs()));
-    let mut y = Array2::<T>::zeros((rows, data.n_classes));
+    let mut y = Array2::<T>::zeros((rows, data.n_targets()));
     let indices: Vec<usize> = (0..data.len()).collect();
     for chunk in indices.chunks(rows) {
         data.fill_batch(chunk, x.view_mut(), y.view_mut());
@@ -411,6 +440,31 @@ pub fn evaluate<T: Float>(net: &Network<T>, data: &Dataset) -> Result<Evaluation
     })
 }
 
+/// Mean squared error per output between the network's outputs and the samples' targets
+/// (for an autoencoder: how well it reproduces its inputs).
+pub fn reconstruction_error<T: Float>(net: &Network<T>, data: &Dataset) -> Result<f64> {
+    check_compatible(net, data, "evaluation")?;
+    const CHUNK: usize = 1000;
+    let rows = CHUNK.min(data.len()).max(1);
+    let mut ws = Workspace::new(net, rows);
+    let mut x = Array2::<T>::zeros((rows, net.n_inputs()));
+    let mut y = Array2::<T>::zeros((rows, data.n_targets()));
+    let indices: Vec<usize> = (0..data.len()).collect();
+    let mut sum = 0.0f64;
+    for chunk in indices.chunks(rows) {
+        let k = chunk.len();
+        data.fill_batch(chunk, x.view_mut(), y.view_mut());
+        let out = net.feedforward_batch(x.slice(s![..k, ..]), &mut ws);
+        ndarray::Zip::from(out)
+            .and(y.slice(s![..k, ..]))
+            .for_each(|&z, &t| {
+                let d = (z - t).to_f64().unwrap_or(f64::NAN);
+                sum += d * d;
+            });
+    }
+    Ok(sum / (data.len() * data.n_targets()).max(1) as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -424,6 +478,7 @@ mod tests {
             })),
             labels: (0..40).map(|i| (i % 3) as u8).collect(),
             n_classes: 3,
+            targets: crate::data::Targets::Classes,
         }
     }
 

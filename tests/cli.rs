@@ -297,3 +297,156 @@ fn bad_model_files_are_rejected() {
         &["784 inputs", "25 features"],
     );
 }
+
+#[test]
+fn autoencoder_trains_and_draws_its_reconstructions() {
+    let tmp = tempfile::tempdir().unwrap();
+    small_mnist(tmp.path(), 60, 20);
+    let d = s(tmp.path());
+    let model = tmp.path().join("ae.safetensors");
+    let o = mlp(&[
+        "train",
+        "--data-dir",
+        d,
+        "--autoencoder",
+        "--epochs",
+        "2",
+        "--optimizer",
+        "adam",
+        "--eta",
+        "0.01",
+        "--save",
+        s(&model),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("784-15-784") && stdout(&o).contains("reconstruction error"),
+        "{}",
+        stdout(&o)
+    );
+    let (png, csv) = (tmp.path().join("grid.png"), tmp.path().join("codes.csv"));
+    let o = mlp(&[
+        "autoencode",
+        s(&model),
+        "--data-dir",
+        d,
+        "-o",
+        s(&png),
+        "--count",
+        "5",
+        "--codes",
+        s(&csv),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    let codes = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(codes.lines().count(), 21, "a header and one row per test image");
+    assert_eq!(codes.lines().next().unwrap().split(',').count(), 15);
+    // A classifier is not an autoencoder.
+    let classifier = tmp.path().join("c.safetensors");
+    assert!(
+        mlp(&[
+            "train",
+            "--data-dir",
+            d,
+            "--epochs",
+            "1",
+            "--quiet",
+            "--save",
+            s(&classifier)
+        ])
+        .status
+        .success()
+    );
+    fails_with(
+        &["autoencode", s(&classifier), "--data-dir", d, "-o", s(&png)],
+        &["10 neurons", "784"],
+    );
+}
+
+#[test]
+fn beyond_the_lecture_options_are_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    small_mnist(tmp.path(), 40, 10);
+    let d = s(tmp.path());
+    fails_with(
+        &["train", "--data-dir", d, "--cost", "log-likelihood"],
+        &["softmax", "--output softmax"],
+    );
+    fails_with(
+        &[
+            "train",
+            "--data-dir",
+            d,
+            "--activation",
+            "softmax",
+            "--layers",
+            "784,30,10",
+        ],
+        &["output layer only"],
+    );
+    fails_with(
+        &["train", "--data-dir", d, "--activation", "relu6"],
+        &["leaky-relu"],
+    );
+    fails_with(&["train", "--data-dir", d, "--optimizer", "rmsprop"], &["adam"]);
+    fails_with(
+        &["train", "--data-dir", d, "--dropout", "1.5"],
+        &["dropout", "[0, 1)"],
+    );
+    fails_with(
+        &["train", "--data-dir", d, "--lr-schedule", "cosine"],
+        &["step:EPOCHS:FACTOR"],
+    );
+    fails_with(
+        &["train", "--data-dir", d, "--validation-split", "1"],
+        &["--validation-split"],
+    );
+    let history = tmp.path().join("h.json");
+    let o = mlp(&[
+        "train",
+        "--data-dir",
+        d,
+        "--epochs",
+        "3",
+        "--layers",
+        "784,20,10",
+        "--activation",
+        "relu",
+        "--output",
+        "softmax",
+        "--cost",
+        "log-likelihood",
+        "--init",
+        "he",
+        "--optimizer",
+        "nesterov",
+        "--eta",
+        "0.05",
+        "--l2",
+        "0.1",
+        "--dropout",
+        "0.2",
+        "--lr-schedule",
+        "step:1:0.5",
+        "--validation-split",
+        "0.25",
+        "--early-stopping",
+        "5",
+        "--history",
+        s(&history),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let h: Value = serde_json::from_slice(&std::fs::read(&history).unwrap()).unwrap();
+    assert_eq!(h["config"]["optimizer"], "nesterov");
+    assert_eq!(h["config"]["hidden"], "relu");
+    let etas: Vec<f64> = h["epochs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["eta"].as_f64().unwrap())
+        .collect();
+    assert_eq!(etas, vec![0.05, 0.025, 0.0125], "step schedule");
+    assert!(h["epochs"][0]["validation_accuracy"].as_f64().is_some());
+}

@@ -102,5 +102,6 @@ pub fn from_idx(images_path: &Path, images: Idx, labels_path: &Path, labels: Idx
         features: Features::Pixels(features),
         labels: labels.data,
         n_classes: N_CLASSES,
+        targets: super::Targets::Classes,
     })
 }

@@ -16,12 +16,23 @@ pub enum Features {
     Values(Array2<f32>),
 }
 
+/// What a network learns to output for a sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Targets {
+    /// The sample's class, one-hot: 1 for its label, 0 elsewhere.
+    #[default]
+    Classes,
+    /// The sample's own features (an autoencoder, the lecture's "compressor").
+    Inputs,
+}
+
 /// `n` samples with `d` features each and a class label in `0 … n_classes − 1`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
     pub features: Features,
     pub labels: Vec<u8>,
     pub n_classes: usize,
+    pub targets: Targets,
 }
 
 impl Dataset {
@@ -31,6 +42,20 @@ impl Dataset {
 
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
+    }
+
+    /// Outputs a network needs for these targets: the classes, or the features.
+    pub fn n_targets(&self) -> usize {
+        match self.targets {
+            Targets::Classes => self.n_classes,
+            Targets::Inputs => self.n_features(),
+        }
+    }
+
+    /// The same samples, with their own features as targets.
+    pub fn autoencoding(mut self) -> Dataset {
+        self.targets = Targets::Inputs;
+        self
     }
 
     pub fn n_features(&self) -> usize {
@@ -62,8 +87,13 @@ impl Dataset {
                 Features::Values(v) => x_row.zip_mut_with(&v.row(i), |x, &f| *x = T::from_f32(f).unwrap()),
             }
             let mut y_row = y.row_mut(r);
-            y_row.fill(T::zero());
-            y_row[self.labels[i] as usize] = T::one();
+            match self.targets {
+                Targets::Classes => {
+                    y_row.fill(T::zero());
+                    y_row[self.labels[i] as usize] = T::one();
+                }
+                Targets::Inputs => y_row.assign(&x.row(r)),
+            }
         }
     }
 
@@ -89,6 +119,7 @@ impl Dataset {
             features,
             labels: indices.iter().map(|&i| self.labels[i]).collect(),
             n_classes: self.n_classes,
+            targets: self.targets,
         }
     }
 
@@ -103,6 +134,7 @@ impl Dataset {
             features,
             labels: self.labels[..n].to_vec(),
             n_classes: self.n_classes,
+            targets: self.targets,
         }
     }
 }
@@ -118,6 +150,7 @@ mod tests {
             features: Features::Pixels(array![[0, 255], [51, 102], [255, 0]]),
             labels: vec![2, 0, 1],
             n_classes: 3,
+            targets: Targets::Classes,
         };
         let mut x = Array2::<f64>::from_elem((3, 2), 9.0);
         let mut y = Array2::<f64>::from_elem((3, 3), 9.0);
