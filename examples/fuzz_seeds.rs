@@ -63,6 +63,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         test_correct: Some(5),
         test_total: 10,
         validation_accuracy: None,
+        test_error: None,
+        validation_error: None,
         eta: 1.0,
         seconds: 0.01,
     });
