@@ -59,7 +59,7 @@ fn help_documents_every_option_with_its_default() {
         "[default: 784,30,10]",
         "[default: 30]",
         "[default: 10]",
-        "[default: 3]",
+        "[default: 3 for sgd",
         "--seed",
         "--save",
         "--history",
