@@ -482,18 +482,23 @@ mod tests {
         }
     }
 
+    /// A fresh 6-4-3 network, its optimizer and progress, from `seed`.
+    fn start(config: &TrainConfig, seed: u64) -> (Network<f32>, Optim<f32>, Progress) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let net: Network<f32> = Network::new(&[6, 4, 3], Init::StandardNormal, &mut rng).unwrap();
+        let optim = Optim::new(config.optimizer, config.eta, config.l2 / 40.0, &net);
+        (net, optim, Progress::new(rng))
+    }
+
     #[test]
     fn a_non_finite_weight_stops_training_at_once() {
-        let mut rng = ChaCha8Rng::seed_from_u64(0);
-        let mut net: Network<f32> = Network::new(&[6, 4, 3], Init::StandardNormal, &mut rng).unwrap();
-        net.layers[0].weights[[1, 2]] = f32::INFINITY;
         let config = TrainConfig {
             epochs: 3,
             batch_size: 4,
             ..TrainConfig::default()
         };
-        let mut optim = Optim::new(config.optimizer, config.eta, 0.0, &net);
-        let mut progress = Progress::new(rng);
+        let (mut net, mut optim, mut progress) = start(&config, 0);
+        net.layers[0].weights[[1, 2]] = f32::INFINITY;
         let d = data();
         let sets = Sets {
             train: &d,
@@ -530,10 +535,7 @@ mod tests {
             validation: Some(&d),
             test: None,
         };
-        let mut rng = ChaCha8Rng::seed_from_u64(9);
-        let mut whole: Network<f32> = Network::new(&[6, 4, 3], Init::StandardNormal, &mut rng).unwrap();
-        let mut optim = Optim::new(config.optimizer, config.eta, config.l2 / 40.0, &whole);
-        let mut p = Progress::new(rng);
+        let (mut whole, mut optim, mut p) = start(&config, 9);
         let mut snapshots = Vec::new();
         train(&mut whole, sets, &config, &mut optim, &mut p, |e| {
             if let Event::Checkpoint(n, p, o) = e {
@@ -565,10 +567,7 @@ mod tests {
             validation: Some(&d),
             test: None,
         };
-        let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let mut net: Network<f32> = Network::new(&[6, 4, 3], Init::StandardNormal, &mut rng).unwrap();
-        let mut optim = Optim::new(config.optimizer, config.eta, 0.0, &net);
-        let mut progress = Progress::new(rng);
+        let (mut net, mut optim, mut progress) = start(&config, 1);
         train(&mut net, sets, &config, &mut optim, &mut progress, |_| Ok(())).unwrap();
         // With a tiny learning rate the accuracy cannot improve for long.
         assert!(
