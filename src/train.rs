@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::network::{Network, Workspace, argmax_rows};
 use crate::optim::{Optim, Optimizer, Schedule};
-use ndarray::{Array2, s};
+use ndarray::{Array2, ArrayView2, s};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -417,19 +417,21 @@ impl Evaluation {
 /// Classifies every sample (the output neuron with the highest activation wins).
 pub fn evaluate<T: Float>(net: &Network<T>, data: &Dataset) -> Result<Evaluation> {
     check_compatible(net, data, "evaluation")?;
-    const CHUNK: usize = 1000;
     let k = net.n_outputs();
+    let parts = over_samples(
+        net,
+        data,
+        || vec![vec![0usize; k]; k],
+        |confusion, indices, outputs, _| {
+            for (&i, predicted) in indices.iter().zip(argmax_rows(outputs)) {
+                confusion[data.labels[i] as usize][predicted] += 1;
+            }
+        },
+    );
     let mut confusion = vec![vec![0usize; k]; k];
-    let rows = CHUNK.min(data.len()).max(1);
-    let mut ws = Workspace::new(net, rows);
-    let mut x = Array2::<T>::zeros((rows, net.n_inputs()));
-    let mut y = Array2::<T>::zeros((rows, data.n_targets()));
-    let indices: Vec<usize> = (0..data.len()).collect();
-    for chunk in indices.chunks(rows) {
-        data.fill_batch(chunk, x.view_mut(), y.view_mut());
-        let out = net.feedforward_batch(x.slice(s![..chunk.len(), ..]), &mut ws);
-        for (&i, predicted) in chunk.iter().zip(argmax_rows(out)) {
-            confusion[data.labels[i] as usize][predicted] += 1;
+    for part in parts {
+        for (row, part_row) in confusion.iter_mut().zip(part) {
+            row.iter_mut().zip(part_row).for_each(|(c, p)| *c += p);
         }
     }
     let correct = (0..k).map(|c| confusion[c][c]).sum();
@@ -444,25 +446,65 @@ pub fn evaluate<T: Float>(net: &Network<T>, data: &Dataset) -> Result<Evaluation
 /// (for an autoencoder: how well it reproduces its inputs).
 pub fn reconstruction_error<T: Float>(net: &Network<T>, data: &Dataset) -> Result<f64> {
     check_compatible(net, data, "evaluation")?;
-    const CHUNK: usize = 1000;
-    let rows = CHUNK.min(data.len()).max(1);
-    let mut ws = Workspace::new(net, rows);
-    let mut x = Array2::<T>::zeros((rows, net.n_inputs()));
-    let mut y = Array2::<T>::zeros((rows, data.n_targets()));
-    let indices: Vec<usize> = (0..data.len()).collect();
-    let mut sum = 0.0f64;
-    for chunk in indices.chunks(rows) {
-        let k = chunk.len();
-        data.fill_batch(chunk, x.view_mut(), y.view_mut());
-        let out = net.feedforward_batch(x.slice(s![..k, ..]), &mut ws);
-        ndarray::Zip::from(out)
-            .and(y.slice(s![..k, ..]))
-            .for_each(|&z, &t| {
+    let parts = over_samples(
+        net,
+        data,
+        || 0.0f64,
+        |sum, _, outputs, targets| {
+            ndarray::Zip::from(outputs).and(targets).for_each(|&z, &t| {
                 let d = (z - t).to_f64().unwrap_or(f64::NAN);
-                sum += d * d;
+                *sum += d * d;
             });
+        },
+    );
+    Ok(parts.iter().sum::<f64>() / (data.len() * data.n_targets()).max(1) as f64)
+}
+
+/// Feeds every sample forward, a chunk of rows at a time, and lets `visit` fold each chunk's
+/// sample indices, outputs and targets into an accumulator made by `init`; returns one
+/// accumulator per thread. Small networks run on two threads, each over half of the samples
+/// in chunks small enough for the single-threaded kernels (each output row is computed on its
+/// own, so the split changes no number); large ones on one thread in big chunks, where the
+/// matrix product uses both cores itself.
+fn over_samples<T: Float, A: Send>(
+    net: &Network<T>,
+    data: &Dataset,
+    init: impl Fn() -> A + Sync,
+    visit: impl Fn(&mut A, &[usize], ArrayView2<T>, ArrayView2<T>) + Sync,
+) -> Vec<A> {
+    const SMALL_CHUNK: usize = 64;
+    const LARGE_CHUNK: usize = 1000;
+    let widest = net.layers.iter().map(|l| l.weights.len()).max().unwrap_or(0);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let small = widest * SMALL_CHUNK <= crate::linalg::small::MAX_MACS;
+    let (threads, chunk) = if small && cores >= 2 && data.len() >= 16 * SMALL_CHUNK {
+        (2, SMALL_CHUNK)
+    } else {
+        (1, LARGE_CHUNK)
+    };
+    let indices: Vec<usize> = (0..data.len()).collect();
+    let run = |part: &[usize]| {
+        let rows = chunk.min(part.len()).max(1);
+        let mut ws = Workspace::new(net, rows);
+        let mut x = Array2::<T>::zeros((rows, net.n_inputs()));
+        let mut y = Array2::<T>::zeros((rows, data.n_targets()));
+        let mut acc = init();
+        for c in part.chunks(rows) {
+            data.fill_batch(c, x.view_mut(), y.view_mut());
+            let out = net.feedforward_batch(x.slice(s![..c.len(), ..]), &mut ws);
+            visit(&mut acc, c, out, y.slice(s![..c.len(), ..]));
+        }
+        acc
+    };
+    if threads == 1 {
+        return vec![run(&indices)];
     }
-    Ok(sum / (data.len() * data.n_targets()).max(1) as f64)
+    let (first, second) = indices.split_at(indices.len() / 2);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| run(second));
+        let mine = run(first);
+        vec![mine, other.join().expect("evaluation thread")]
+    })
 }
 
 #[cfg(test)]
