@@ -12,7 +12,6 @@ use mlp::perceptron::{self, Perceptron};
 use mlp::train::{self, EpochReport, Event, Progress, Sets};
 use mlp::{Error, Init, Network, model_io};
 use rand::SeedableRng;
-use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -295,7 +294,7 @@ fn train_cmd(args: TrainArgs) -> Result<(), Error> {
     };
     let config = spec.config(args.checkpoint_every.map(|n| n as usize))?;
     config.validate()?;
-    let (mut train_set, mut validation) = split(&all_train, spec.validation_split, spec.seed)?;
+    let (mut train_set, mut validation) = all_train.split_validation(spec.validation_split, spec.seed)?;
     let mut test_set = test_set;
     if spec.autoencoder {
         train_set = train_set.autoencoding();
@@ -444,33 +443,6 @@ fn fresh(
     let n_train = train_samples - (spec.validation_split * train_samples as f64).round() as usize;
     let optim = Optim::new(spec.optimizer()?, spec.eta, spec.l2 / n_train.max(1) as f64, &net);
     Ok((net, spec, Progress::new(rng), optim))
-}
-
-/// Splits off a seeded random `fraction` of the samples for validation.
-fn split(
-    data: &mlp::Dataset,
-    fraction: f64,
-    seed: u64,
-) -> Result<(mlp::Dataset, Option<mlp::Dataset>), Error> {
-    if fraction <= 0.0 {
-        return Ok((data.clone(), None));
-    }
-    let n_val = (fraction * data.len() as f64).round() as usize;
-    if n_val == 0 || n_val >= data.len() {
-        return Err(Error::Invalid(format!(
-            "--validation-split {fraction} leaves {} of {} samples for training",
-            data.len() - n_val.min(data.len()),
-            data.len()
-        )));
-    }
-    let mut order: Vec<usize> = (0..data.len()).collect();
-    // Its own stream, so the split does not shift the weights' or the shuffles' draws.
-    order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed ^ 0x9e37_79b9_7f4a_7c15));
-    let (val, train) = order.split_at(n_val);
-    let (mut train, mut val) = (train.to_vec(), val.to_vec());
-    train.sort_unstable();
-    val.sort_unstable();
-    Ok((data.select(&train), Some(data.select(&val))))
 }
 
 /// Loads a checkpoint and checks that the options given and the data agree with it.

@@ -3,8 +3,12 @@
 pub mod idx;
 pub mod mnist;
 
+use crate::error::{Error, Result};
 use crate::linalg::Float;
 use ndarray::{Array2, ArrayViewMut2};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
 
 /// A sample's features. Images stay as bytes in memory (a quarter of the size of `f32`) and
 /// are scaled to [0, 1] as each mini-batch is filled.
@@ -123,6 +127,31 @@ impl Dataset {
         }
     }
 
+    /// Splits off a seeded random `fraction` of the samples for validation: `(training,
+    /// validation)`, each in the original order; no validation set for a fraction of 0.
+    pub fn split_validation(&self, fraction: f64, seed: u64) -> Result<(Dataset, Option<Dataset>)> {
+        if fraction <= 0.0 {
+            return Ok((self.clone(), None));
+        }
+        let n_val = (fraction * self.len() as f64).round() as usize;
+        if !(fraction < 1.0 && n_val > 0 && n_val < self.len()) {
+            return Err(Error::Invalid(format!(
+                "a validation split of {fraction} leaves {} of {} samples for training and {n_val} for validation; \
+                 use a fraction that leaves some of each",
+                self.len() - n_val.min(self.len()),
+                self.len()
+            )));
+        }
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        // Its own stream, so the split does not shift the weights' or the shuffles' draws.
+        order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed ^ 0x9e37_79b9_7f4a_7c15));
+        let (val, train) = order.split_at(n_val);
+        let (mut train, mut val) = (train.to_vec(), val.to_vec());
+        train.sort_unstable();
+        val.sort_unstable();
+        Ok((self.select(&train), Some(self.select(&val))))
+    }
+
     /// The first `n` samples (or all, if fewer): for quick runs and tests.
     pub fn truncated(&self, n: usize) -> Dataset {
         let n = n.min(self.len());
@@ -143,6 +172,37 @@ impl Dataset {
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn validation_split_is_seeded_disjoint_and_complete() {
+        let d = Dataset {
+            features: Features::Pixels(Array2::from_shape_fn((20, 2), |(i, j)| (i * 2 + j) as u8)),
+            labels: (0..20).map(|i| (i % 3) as u8).collect(),
+            n_classes: 3,
+            targets: Targets::Classes,
+        };
+        let (train, val) = d.split_validation(0.25, 7).unwrap();
+        let val = val.unwrap();
+        assert_eq!((train.len(), val.len()), (15, 5));
+        let first = |d: &Dataset| match &d.features {
+            Features::Pixels(p) => p.column(0).to_vec(),
+            Features::Values(_) => unreachable!(),
+        };
+        let mut all: Vec<u8> = first(&train).into_iter().chain(first(&val)).collect();
+        all.sort_unstable();
+        assert_eq!(
+            all,
+            (0..20).map(|i| (2 * i) as u8).collect::<Vec<_>>(),
+            "every sample once"
+        );
+        assert_eq!(
+            d.split_validation(0.25, 7).unwrap().1.unwrap(),
+            val,
+            "same seed, same split"
+        );
+        assert!(d.split_validation(1.0, 7).is_err());
+        assert!(d.split_validation(0.0, 7).unwrap().1.is_none());
+    }
 
     #[test]
     fn fill_batch_scales_pixels_and_one_hot_encodes() {
