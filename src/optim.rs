@@ -3,7 +3,7 @@
 
 use crate::linalg::Float;
 use crate::network::{Network, Workspace, add_gradient};
-use ndarray::{Array1, Array2, ArrayView2, Zip};
+use ndarray::{Array1, ArrayView2, Zip};
 use std::fmt;
 use std::str::FromStr;
 
@@ -67,8 +67,9 @@ impl fmt::Display for Optimizer {
     }
 }
 
-/// One layer's optimizer state: arrays shaped like its weights, and like its biases.
-pub type LayerState<T> = (Vec<Array2<T>>, Vec<Array1<T>>);
+/// One layer's optimizer state: arrays as long as its weights (flattened row by row), and as
+/// long as its biases.
+pub type LayerState<T> = (Vec<Array1<T>>, Vec<Array1<T>>);
 
 /// An optimizer with its learning rate, weight decay and state.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,7 +94,7 @@ impl<T: Float> Optim<T> {
             .map(|l| {
                 (
                     (0..rule.slots())
-                        .map(|_| Array2::zeros(l.weights.dim()))
+                        .map(|_| Array1::zeros(l.weights.len()))
                         .collect(),
                     (0..rule.slots()).map(|_| Array1::zeros(l.biases.dim())).collect(),
                 )
@@ -153,8 +154,8 @@ impl<T: Float> Optim<T> {
                 .expect("own array");
             let b = layer.biases.view_mut();
             let gw = gw.view().into_shape_with_order(gw.len()).expect("own array");
-            let (sw0, sw1) = split_state(sw);
-            let (sb0, sb1) = split_state_1d(sb);
+            let (sw0, sw1) = slots(sw);
+            let (sb0, sb1) = slots(sb);
             self.rule.update(eta, decay, self.t, w, gw, sw0, sw1);
             self.rule.update(eta, T::zero(), self.t, b, gb.view(), sb0, sb1);
         }
@@ -164,15 +165,8 @@ impl<T: Float> Optim<T> {
 
 type Slot<'a, T> = Option<ndarray::ArrayViewMut1<'a, T>>;
 
-fn split_state<T: Float>(s: &mut [Array2<T>]) -> (Slot<'_, T>, Slot<'_, T>) {
-    let mut it = s.iter_mut().map(|a| {
-        let n = a.len();
-        a.view_mut().into_shape_with_order(n).expect("own array")
-    });
-    (it.next(), it.next())
-}
-
-fn split_state_1d<T: Float>(s: &mut [Array1<T>]) -> (Slot<'_, T>, Slot<'_, T>) {
+/// The (up to two) state arrays of one parameter array, as mutable views.
+fn slots<T: Float>(s: &mut [Array1<T>]) -> (Slot<'_, T>, Slot<'_, T>) {
     let mut it = s.iter_mut().map(|a| a.view_mut());
     (it.next(), it.next())
 }
@@ -287,6 +281,7 @@ impl FromStr for Schedule {
 mod tests {
     use super::*;
     use crate::network::Init;
+    use ndarray::Array2;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
 
