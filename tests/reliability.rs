@@ -213,3 +213,77 @@ fn a_stalled_run_stops_and_leaves_earlier_files_alone() {
         "the last checkpoint is the last good epoch's"
     );
 }
+
+#[test]
+fn optimizer_state_and_dropout_survive_a_resume_through_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    small_mnist(tmp.path(), 300, 50);
+    let d = s(tmp.path());
+    let (whole, ck, resumed) = (
+        tmp.path().join("whole"),
+        tmp.path().join("ck"),
+        tmp.path().join("resumed"),
+    );
+    let run = [
+        "train",
+        "--data-dir",
+        d,
+        "--layers",
+        "784,32,10",
+        "--activation",
+        "relu",
+        "--output",
+        "softmax",
+        "--cost",
+        "log-likelihood",
+        "--init",
+        "he",
+        "--dropout",
+        "0.3",
+        "--input-dropout",
+        "0.1",
+        "--l2",
+        "0.5",
+        "--lr-schedule",
+        "step:1:0.7",
+        "--batch-size",
+        "16",
+        "--quiet",
+    ];
+    for optimizer in ["nesterov", "adam"] {
+        let base: Vec<&str> = [&run[..], &["--optimizer", optimizer]].concat();
+        let with =
+            |extra: &[&str]| -> Vec<String> { base.iter().chain(extra).map(|a| a.to_string()).collect() };
+        assert!(
+            mlp(&refs(&with(&["--epochs", "3", "--save", s(&whole)])))
+                .status
+                .success()
+        );
+        assert!(
+            mlp(&refs(&with(&["--epochs", "1", "--checkpoint", s(&ck)])))
+                .status
+                .success()
+        );
+        let o = mlp(&[
+            "train",
+            "--data-dir",
+            d,
+            "--resume",
+            s(&ck),
+            "--epochs",
+            "3",
+            "--quiet",
+            "--save",
+            s(&resumed),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(
+            std::fs::read(&whole).unwrap() == std::fs::read(&resumed).unwrap(),
+            "{optimizer}: the resumed model differs"
+        );
+    }
+}
+
+fn refs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
