@@ -57,6 +57,12 @@ impl RunSpec {
         })
     }
 
+    /// `λ/n` of the L2 decay: `n` counts the samples trained on (the validation split held out).
+    pub fn decay(&self) -> f64 {
+        let held_out = (self.validation_split * self.train_samples as f64).round() as usize;
+        self.l2 / self.train_samples.saturating_sub(held_out).max(1) as f64
+    }
+
     pub fn optimizer(&self) -> Result<Optimizer> {
         Optimizer::parse(&self.optimizer, self.momentum).map_err(Error::Invalid)
     }
@@ -231,8 +237,7 @@ pub fn from_bytes<T: Float>(bytes: &[u8], path: &Path) -> Result<Checkpoint<T>> 
             .ok_or_else(|| bad("checkpoint random state is not valid".into()))
     };
     let rule = state.spec.optimizer().map_err(|e| bad(e.to_string()))?;
-    let decay = state.spec.l2 / state.spec.train_samples.max(1) as f64;
-    let mut optim = Optim::new(rule, state.eta, decay, &net);
+    let mut optim = Optim::new(rule, state.eta, state.spec.decay(), &net);
     optim.t = state.optimizer_steps;
     for (l, (sw, sb)) in optim.state.iter_mut().enumerate() {
         let weights = sw.iter_mut().enumerate().map(|(k, a)| {

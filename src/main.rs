@@ -440,8 +440,7 @@ fn fresh(
     // One generator for the weights and then each epoch's shuffle.
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let net: Network<f32> = Network::build(&spec.architecture()?, args.init.unwrap_or_default(), &mut rng)?;
-    let n_train = train_samples - (spec.validation_split * train_samples as f64).round() as usize;
-    let optim = Optim::new(spec.optimizer()?, spec.eta, spec.l2 / n_train.max(1) as f64, &net);
+    let optim = Optim::new(spec.optimizer()?, spec.eta, spec.decay(), &net);
     Ok((net, spec, Progress::new(rng), optim))
 }
 

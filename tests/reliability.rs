@@ -248,6 +248,8 @@ fn optimizer_state_and_dropout_survive_a_resume_through_the_file() {
         "step:1:0.7",
         "--batch-size",
         "16",
+        "--validation-split",
+        "0.2",
         "--quiet",
     ];
     for optimizer in ["nesterov", "adam"] {
