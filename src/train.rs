@@ -472,13 +472,19 @@ fn over_samples<T: Float, A: Send>(
     init: impl Fn() -> A + Sync,
     visit: impl Fn(&mut A, &[usize], ArrayView2<T>, ArrayView2<T>) + Sync,
 ) -> Vec<A> {
-    const SMALL_CHUNK: usize = 64;
     const LARGE_CHUNK: usize = 1000;
-    let widest = net.layers.iter().map(|l| l.weights.len()).max().unwrap_or(0);
+    let widest = net
+        .layers
+        .iter()
+        .map(|l| l.weights.len())
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let small = widest * SMALL_CHUNK <= crate::linalg::small::MAX_MACS;
-    let (threads, chunk) = if small && cores >= 2 && data.len() >= 16 * SMALL_CHUNK {
-        (2, SMALL_CHUNK)
+    // As many rows as the single-threaded kernels take (89 for 784-30-10).
+    let small_chunk = crate::linalg::small::MAX_MACS / widest;
+    let (threads, chunk) = if small_chunk >= 16 && cores >= 2 && data.len() >= 16 * small_chunk {
+        (2, small_chunk.min(256))
     } else {
         (1, LARGE_CHUNK)
     };
