@@ -64,6 +64,9 @@ enum Command {
         #[arg(long, value_name = "FILE.csv")]
         codes: Option<PathBuf>,
     },
+    /// Data sets: check a local copy.
+    #[command(subcommand)]
+    Data(DataCommand),
     /// Compare backpropagation's gradient with central differences on a random network (f64).
     Gradcheck {
         /// Layer sizes of the random network, inputs first.
@@ -75,6 +78,16 @@ enum Command {
         /// Print {"max_relative_error": ..., "numerical_seconds": ..., "backprop_seconds": ...}.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DataCommand {
+    /// Check the four MNIST files in DIR by the SHA-256 of their decompressed contents (any
+    /// faithful copy passes, however it was compressed); exit 1 if one is missing or differs.
+    Verify {
+        /// Directory holding the MNIST files (raw or .gz).
+        dir: PathBuf,
     },
 }
 
@@ -215,6 +228,7 @@ fn main() -> ExitCode {
             count,
             codes,
         } => autoencode(&model, &data, &output, count as usize, codes.as_deref()),
+        Command::Data(DataCommand::Verify { dir }) => verify(&dir),
         Command::Gradcheck { layers, seed, json } => gradcheck(&layers.0, seed, json),
     };
     match result {
@@ -659,6 +673,36 @@ fn autoencode(
         autoencoder::write_codes_csv(path, &code_values)?;
         println!("Wrote the codes to {}", path.display());
     }
+    Ok(())
+}
+
+fn verify(dir: &Path) -> Result<(), Error> {
+    let verdicts = mlp::data::verify::verify_mnist(dir)?;
+    for v in &verdicts {
+        match (&v.path, &v.sha256) {
+            (None, _) => println!(
+                "MISSING   {} (neither {0} nor {0}.gz in {})",
+                v.name,
+                dir.display()
+            ),
+            (Some(p), None) => println!("UNREADABLE {}", p.display()),
+            (Some(p), Some(sum)) if v.ok() => println!("OK        {} (sha256 {sum})", p.display()),
+            (Some(p), Some(sum)) => println!(
+                "MISMATCH  {} (sha256 {sum}, expected {})",
+                p.display(),
+                v.expected
+            ),
+        }
+    }
+    let bad = verdicts.iter().filter(|v| !v.ok()).count();
+    if bad > 0 {
+        return Err(Error::Mismatch(format!(
+            "{bad} of {} MNIST files in {} failed verification",
+            verdicts.len(),
+            dir.display()
+        )));
+    }
+    println!("All {} files match MNIST.", verdicts.len());
     Ok(())
 }
 

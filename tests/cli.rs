@@ -450,3 +450,20 @@ fn beyond_the_lecture_options_are_checked() {
     assert_eq!(etas, vec![0.05, 0.025, 0.0125], "step schedule");
     assert!(h["epochs"][0]["validation_accuracy"].as_f64().is_some());
 }
+
+#[test]
+fn data_verify_names_every_bad_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    small_mnist(tmp.path(), 20, 10);
+    std::fs::remove_file(tmp.path().join("t10k-labels-idx1-ubyte.gz")).unwrap();
+    let o = mlp(&["data", "verify", s(tmp.path())]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert_eq!(out.matches("MISMATCH").count(), 3, "{out}");
+    assert!(out.contains("MISSING   t10k-labels-idx1-ubyte"), "{out}");
+    assert!(stderr(&o).contains("4 of 4 MNIST files"), "{}", stderr(&o));
+    fails_with(
+        &["data", "verify", s(&tmp.path().join("nowhere"))],
+        &["nowhere", "not found"],
+    );
+}

@@ -89,3 +89,10 @@ fn same_seed_same_model_bytes_other_seed_differs() {
     assert!(a == b, "same seed gave different model files");
     assert!(a != c, "different seeds gave the same model file");
 }
+
+#[test]
+fn the_real_copy_verifies() {
+    let o = mlp(&["data", "verify", real_mnist().to_str().unwrap()]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(stdout(&o).matches("OK ").count(), 4);
+}

@@ -2,6 +2,7 @@
 
 pub mod idx;
 pub mod mnist;
+pub mod verify;
 
 use crate::error::{Error, Result};
 use crate::linalg::Float;
