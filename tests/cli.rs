@@ -403,7 +403,7 @@ fn beyond_the_lecture_options_are_checked() {
         &["--validation-split"],
     );
     let history = tmp.path().join("h.json");
-    let o = mlp(&[
+    let args = [
         "train",
         "--data-dir",
         d,
@@ -411,14 +411,6 @@ fn beyond_the_lecture_options_are_checked() {
         "3",
         "--layers",
         "784,20,10",
-        "--activation",
-        "relu",
-        "--output",
-        "softmax",
-        "--cost",
-        "log-likelihood",
-        "--init",
-        "he",
         "--optimizer",
         "nesterov",
         "--eta",
@@ -436,7 +428,8 @@ fn beyond_the_lecture_options_are_checked() {
         "--history",
         s(&history),
         "--quiet",
-    ]);
+    ];
+    let o = mlp(&[&args[..], &RELU_SOFTMAX[..]].concat());
     assert!(o.status.success(), "{}", stderr(&o));
     let h: Value = serde_json::from_slice(&std::fs::read(&history).unwrap()).unwrap();
     assert_eq!(h["config"]["optimizer"], "nesterov");

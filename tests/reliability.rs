@@ -224,20 +224,12 @@ fn optimizer_state_and_dropout_survive_a_resume_through_the_file() {
         tmp.path().join("ck"),
         tmp.path().join("resumed"),
     );
-    let run = [
+    let options = [
         "train",
         "--data-dir",
         d,
         "--layers",
         "784,32,10",
-        "--activation",
-        "relu",
-        "--output",
-        "softmax",
-        "--cost",
-        "log-likelihood",
-        "--init",
-        "he",
         "--dropout",
         "0.3",
         "--input-dropout",
@@ -252,6 +244,7 @@ fn optimizer_state_and_dropout_survive_a_resume_through_the_file() {
         "0.2",
         "--quiet",
     ];
+    let run: Vec<&str> = [&options[..], &RELU_SOFTMAX[..]].concat();
     for optimizer in ["nesterov", "adam"] {
         let base: Vec<&str> = [&run[..], &["--optimizer", optimizer]].concat();
         let with =

@@ -6,6 +6,19 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The options of a modern classifier: ReLU hidden layers, softmax outputs, log-likelihood
+/// cost, He initialisation.
+pub const RELU_SOFTMAX: [&str; 8] = [
+    "--activation",
+    "relu",
+    "--output",
+    "softmax",
+    "--cost",
+    "log-likelihood",
+    "--init",
+    "he",
+];
+
 /// Runs `mlp` with `args` and no `MLP_DATA_DIR` from the environment (tests pass it explicitly).
 pub fn mlp(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mlp"))
