@@ -80,6 +80,7 @@ impl RunSpec {
             schedule: self.lr_schedule.parse().map_err(Error::Invalid)?,
             early_stopping: self.early_stopping,
             seed: self.seed,
+            ..TrainConfig::default()
         })
     }
 }

@@ -23,6 +23,15 @@ pub enum Error {
         message: String,
     },
 
+    /// A CSV file's cell or row is not what it should be.
+    #[error("{}: line {line}{}: {message}", path.display(), column.as_ref().map_or(String::new(), |c| format!(", column '{c}'")))]
+    Csv {
+        path: PathBuf,
+        line: u64,
+        column: Option<String>,
+        message: String,
+    },
+
     /// A file or directory that should exist does not.
     #[error("{}: not found{hint}", path.display())]
     NotFound { path: PathBuf, hint: String },

@@ -32,7 +32,8 @@ pub fn to_bytes<T: Float>(net: &Network<T>) -> Vec<u8> {
     to_bytes_with(net, &BTreeMap::new(), &Extras::new())
 }
 
-/// Tensors besides the network's, by name (only names under `optim.` are accepted on load).
+/// Tensors besides the network's, by name (only names under `optim.` and `input.` are
+/// accepted on load).
 pub type Extras<T> = BTreeMap<String, (Vec<usize>, Vec<T>)>;
 
 /// The bytes of a model file for `net` with `extra` entries in its metadata and `extra_tensors`
@@ -109,10 +110,10 @@ pub fn from_bytes<T: Float>(bytes: &[u8], path: &Path) -> Result<Network<T>> {
     from_bytes_with(bytes, path).map(|(net, _, _)| net)
 }
 
-/// A loaded file: the network, the whole metadata map, and the `optim.` tensors.
+/// A loaded file: the network, the whole metadata map, and the `optim.` and `input.` tensors.
 pub type Loaded<T> = (Network<T>, HashMap<String, String>, Extras<T>);
 
-/// [`from_bytes`], also returning the file's whole metadata map and its `optim.` tensors.
+/// [`from_bytes`], also returning the file's whole metadata map and its extra tensors.
 pub fn from_bytes_with<T: Float>(bytes: &[u8], path: &Path) -> Result<Loaded<T>> {
     let bad = |msg: String| Error::model(path, msg);
     let (_, header) =
@@ -179,7 +180,7 @@ pub fn from_bytes_with<T: Float>(bytes: &[u8], path: &Path) -> Result<Loaded<T>>
     let extra_names: Vec<String> = tensors
         .names()
         .into_iter()
-        .filter(|n| n.starts_with("optim."))
+        .filter(|n| n.starts_with("optim.") || n.starts_with("input."))
         .map(String::from)
         .collect();
     if tensors.len() != expected_names + extra_names.len() {

@@ -190,7 +190,11 @@ impl<T: Float> Network<T> {
         let m = ws.check_batch(self, x.nrows(), x.ncols());
         for (l, layer) in self.layers.iter().enumerate() {
             let (done, todo) = ws.z.split_at_mut(l);
-            let mut z_prev = if l == 0 { x } else { done[l - 1].slice(s![..m, ..]) };
+            let mut z_prev = if l == 0 {
+                x.reborrow()
+            } else {
+                done[l - 1].slice(s![..m, ..])
+            };
             if let Some(d) = ws.dropout.as_mut().filter(|d| d.active && d.rate[l] > 0.0) {
                 // Inverted dropout: each input kept with probability 1 − p and scaled by 1/(1 − p).
                 let mut dropped = d.dropped[l].slice_mut(s![..m, ..]);
@@ -224,7 +228,7 @@ impl<T: Float> Network<T> {
         let m = x.nrows();
         let inv_m = T::one() / T::from_usize(m).expect("batch size fits the float type");
         for l in 0..self.layers.len() {
-            let z_prev = input_of(&ws.z, &ws.dropout, l, x);
+            let z_prev = input_of(&ws.z, &ws.dropout, l, x.reborrow());
             let delta = ws.delta[l].slice(s![..m, ..]);
             let (gw, gb) = (&mut ws.grads.weights[l], &mut ws.grads.biases[l]);
             add_gradient(inv_m, T::zero(), delta, z_prev, gw.view_mut(), gb.view_mut());

@@ -128,7 +128,7 @@ impl<T: Float> Optim<T> {
             let keep = T::from_f64_lossy(1.0 - self.eta * self.decay);
             let mut finite = true;
             for (l, layer) in net.layers.iter_mut().enumerate() {
-                let (delta, z_prev) = (ws.delta_of(l, m), ws.input_of(l, x));
+                let (delta, z_prev) = (ws.delta_of(l, m), ws.input_of(l, x.reborrow()));
                 finite &= add_gradient(
                     s,
                     keep,

@@ -34,10 +34,14 @@ pub struct TrainConfig {
     /// Drop probability of every input in training.
     pub input_dropout: f64,
     pub schedule: Schedule,
-    /// Stop after this many epochs without a better validation score.
+    /// Stop after this many epochs without a better score: the validation accuracy (or error)
+    /// when there is validation data, else the training cost (scikit-learn's
+    /// `n_iter_no_change`). Better means by more than 1e-4.
     pub early_stopping: Option<usize>,
     /// Seeds the dropout masks (each mini-batch's from the seed, epoch and mini-batch).
     pub seed: u64,
+    /// The least gain in score that counts as an improvement (early stopping, adaptive).
+    pub tol: f64,
 }
 
 impl Default for TrainConfig {
@@ -54,6 +58,7 @@ impl Default for TrainConfig {
             schedule: Schedule::Constant,
             early_stopping: None,
             seed: 0,
+            tol: 1e-4,
         }
     }
 }
@@ -159,6 +164,7 @@ pub fn check_compatible<T: Float>(net: &Network<T>, data: &Dataset, what: &str) 
         let targets = match data.targets {
             Targets::Classes => "classes",
             Targets::Inputs => "features to reproduce",
+            Targets::Values(_) => "target values",
         };
         return Err(Error::Mismatch(format!(
             "the network's last layer has {} neurons but the {what} data has {} {targets}; \
@@ -252,11 +258,6 @@ pub fn train<T: Float>(
     if train.is_empty() {
         return Err(Error::Invalid("the training data has no samples".into()));
     }
-    if config.early_stopping.is_some() && sets.validation.is_none_or(|v| v.is_empty()) {
-        return Err(Error::Invalid(
-            "early stopping needs validation data (--validation-split)".into(),
-        ));
-    }
 
     let m = config.batch_size.min(train.len());
     let mut ws = Workspace::new(net, m);
@@ -324,7 +325,7 @@ pub fn train<T: Float>(
             return Err(Error::Stalled { epoch });
         }
         let seconds = start.elapsed().as_secs_f64();
-        let classes = train.targets == Targets::Classes;
+        let classes = train.is_classification();
         let eval = sets
             .test
             .filter(|_| classes)
@@ -359,9 +360,13 @@ pub fn train<T: Float>(
             .validation_accuracy
             .or(report.validation_error.map(|e| -e))
             .unwrap_or(-train_cost);
-        const TOL: f64 = 1e-4;
-        if progress.best_score.is_none_or(|best| score > best + TOL) {
+        // scikit-learn's rule: an epoch counts as no improvement unless it beats the best
+        // score so far by more than `tol`; the best score follows every improvement.
+        let improved = progress.best_score.is_none_or(|best| score > best + config.tol);
+        if progress.best_score.is_none_or(|best| score > best) {
             progress.best_score = Some(score);
+        }
+        if improved {
             progress.epochs_without_improvement = 0;
         } else {
             progress.epochs_without_improvement += 1;

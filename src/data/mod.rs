@@ -2,6 +2,8 @@
 
 pub mod idx;
 pub mod mnist;
+pub mod standardize;
+pub mod tabular;
 pub mod verify;
 
 use crate::error::{Error, Result};
@@ -22,16 +24,19 @@ pub enum Features {
 }
 
 /// What a network learns to output for a sample.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Targets {
     /// The sample's class, one-hot: 1 for its label, 0 elsewhere.
     #[default]
     Classes,
     /// The sample's own features (an autoencoder, the lecture's "compressor").
     Inputs,
+    /// Numbers to predict (regression): `n × k`, one row per sample.
+    Values(Array2<f32>),
 }
 
-/// `n` samples with `d` features each and a class label in `0 … n_classes − 1`.
+/// `n` samples with `d` features each and a class label in `0 … n_classes − 1` (no labels
+/// and no classes for regression, whose targets are [`Targets::Values`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
     pub features: Features,
@@ -42,18 +47,27 @@ pub struct Dataset {
 
 impl Dataset {
     pub fn len(&self) -> usize {
-        self.labels.len()
+        match &self.features {
+            Features::Pixels(p) => p.nrows(),
+            Features::Values(v) => v.nrows(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.labels.is_empty()
+        self.len() == 0
+    }
+
+    /// True when the targets are class labels.
+    pub fn is_classification(&self) -> bool {
+        self.targets == Targets::Classes
     }
 
     /// Outputs a network needs for these targets: the classes, or the features.
     pub fn n_targets(&self) -> usize {
-        match self.targets {
+        match &self.targets {
             Targets::Classes => self.n_classes,
             Targets::Inputs => self.n_features(),
+            Targets::Values(v) => v.ncols(),
         }
     }
 
@@ -92,12 +106,13 @@ impl Dataset {
                 Features::Values(v) => x_row.zip_mut_with(&v.row(i), |x, &f| *x = T::from_f32(f).unwrap()),
             }
             let mut y_row = y.row_mut(r);
-            match self.targets {
+            match &self.targets {
                 Targets::Classes => {
                     y_row.fill(T::zero());
                     y_row[self.labels[i] as usize] = T::one();
                 }
                 Targets::Inputs => y_row.assign(&x.row(r)),
+                Targets::Values(v) => y_row.zip_mut_with(&v.row(i), |y, &t| *y = T::from_f32(t).unwrap()),
             }
         }
     }
@@ -122,9 +137,15 @@ impl Dataset {
         };
         Dataset {
             features,
-            labels: indices.iter().map(|&i| self.labels[i]).collect(),
+            labels: indices
+                .iter()
+                .filter_map(|&i| self.labels.get(i).copied())
+                .collect(),
             n_classes: self.n_classes,
-            targets: self.targets,
+            targets: match &self.targets {
+                Targets::Values(v) => Targets::Values(v.select(ndarray::Axis(0), indices)),
+                t => t.clone(),
+            },
         }
     }
 
@@ -155,17 +176,7 @@ impl Dataset {
 
     /// The first `n` samples (or all, if fewer): for quick runs and tests.
     pub fn truncated(&self, n: usize) -> Dataset {
-        let n = n.min(self.len());
-        let features = match &self.features {
-            Features::Pixels(p) => Features::Pixels(p.slice(ndarray::s![..n, ..]).to_owned()),
-            Features::Values(v) => Features::Values(v.slice(ndarray::s![..n, ..]).to_owned()),
-        };
-        Dataset {
-            features,
-            labels: self.labels[..n].to_vec(),
-            n_classes: self.n_classes,
-            targets: self.targets,
-        }
+        self.select(&(0..n.min(self.len())).collect::<Vec<_>>())
     }
 }
 

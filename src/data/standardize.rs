@@ -1,0 +1,87 @@
+//! Input standardisation: `x' = (x − μ) / s`, with each feature's mean `μ` and standard
+//! deviation `s` learned on the training data (scikit-learn's `StandardScaler`) and stored
+//! with the model, so predictions see inputs scaled exactly as training did.
+
+use crate::error::{Error, Result};
+use ndarray::{Array1, ArrayView2, ArrayViewMut2, Axis, Zip};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Standardizer {
+    pub mean: Array1<f32>,
+    /// The standard deviation (population, `ddof = 0`); 1 for a constant feature, which is
+    /// then only centred.
+    pub scale: Array1<f32>,
+}
+
+impl Standardizer {
+    /// Learns each column's mean and standard deviation (accumulated in `f64`).
+    pub fn fit(x: ArrayView2<f32>) -> Result<Self> {
+        if x.nrows() == 0 {
+            return Err(Error::Invalid("cannot standardise zero samples".into()));
+        }
+        let n = x.nrows() as f64;
+        let mut mean = Array1::<f32>::zeros(x.ncols());
+        let mut scale = Array1::<f32>::ones(x.ncols());
+        for (j, column) in x.axis_iter(Axis(1)).enumerate() {
+            let mu = column.iter().map(|&v| v as f64).sum::<f64>() / n;
+            let var = column.iter().map(|&v| (v as f64 - mu).powi(2)).sum::<f64>() / n;
+            mean[j] = mu as f32;
+            // A constant column would divide by zero; like scikit-learn, leave it unscaled.
+            if var.sqrt() > 10.0 * f64::EPSILON * mu.abs().max(1.0) {
+                scale[j] = var.sqrt() as f32;
+            }
+        }
+        Ok(Standardizer { mean, scale })
+    }
+
+    /// Standardises the rows of `x` in place.
+    pub fn transform_inplace(&self, mut x: ArrayViewMut2<f32>) -> Result<()> {
+        if x.ncols() != self.mean.len() {
+            return Err(Error::Mismatch(format!(
+                "the standardiser was fitted on {} features but the data has {}",
+                self.mean.len(),
+                x.ncols()
+            )));
+        }
+        for mut row in x.rows_mut() {
+            Zip::from(&mut row)
+                .and(&self.mean)
+                .and(&self.scale)
+                .for_each(|v, &m, &s| *v = (*v - m) / s);
+        }
+        Ok(())
+    }
+
+    /// A standardised copy of `x`.
+    pub fn transform(&self, x: ArrayView2<f32>) -> Result<ndarray::Array2<f32>> {
+        let mut out = x.to_owned();
+        self.transform_inplace(out.view_mut())?;
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn columns_get_zero_mean_and_unit_variance() {
+        let x = array![[1.0f32, 10.0, 5.0], [3.0, 30.0, 5.0], [5.0, 20.0, 5.0]];
+        let s = Standardizer::fit(x.view()).unwrap();
+        assert_eq!(s.mean, array![3.0, 20.0, 5.0]);
+        assert_eq!(s.scale[2], 1.0, "a constant column is only centred");
+        let t = s.transform(x.view()).unwrap();
+        for j in 0..2 {
+            let c = t.column(j);
+            let mean = c.sum() / 3.0;
+            let var = c.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / 3.0;
+            assert!(
+                mean.abs() < 1e-6 && (var - 1.0).abs() < 1e-5,
+                "column {j}: {mean} {var}"
+            );
+        }
+        assert_eq!(t.column(2), array![0.0, 0.0, 0.0]);
+        assert!(s.transform(array![[1.0f32, 2.0]].view()).is_err());
+    }
+}

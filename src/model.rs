@@ -1,0 +1,217 @@
+//! A trained network with what it takes to use it: the input standardisation learned on the
+//! training data, the names of the features it reads and of the classes its output neurons
+//! stand for. Saved in the model file: the standardisation as tensors `input.mean` and
+//! `input.scale`, the names as JSON in the metadata (`task`, `classes`, `features`, `target`).
+
+use crate::data::standardize::Standardizer;
+use crate::data::tabular::Task;
+use crate::error::{Error, Result};
+use crate::model_io::{self, Extras};
+use crate::network::Network;
+use ndarray::{Array1, Array2, ArrayView2};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub net: Network<f32>,
+    pub task: Task,
+    /// What each output neuron stands for (classification); empty for regression.
+    pub classes: Vec<String>,
+    /// The features the first layer reads, in order (empty when they have no names, as for
+    /// MNIST's pixels).
+    pub features: Vec<String>,
+    /// The name of the target column (regression and tabular classification).
+    pub target: String,
+    pub standardizer: Option<Standardizer>,
+}
+
+impl Model {
+    /// A classifier whose output neuron `j` is class `j` (MNIST's digits), with no
+    /// standardisation.
+    pub fn digits(net: Network<f32>) -> Model {
+        let classes = (0..net.n_outputs()).map(|j| j.to_string()).collect();
+        Model {
+            net,
+            task: Task::Classify,
+            classes,
+            features: Vec::new(),
+            target: String::new(),
+            standardizer: None,
+        }
+    }
+
+    /// The inputs as the first layer wants them: standardised when the model was trained so.
+    pub fn prepare(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
+        if x.ncols() != self.net.n_inputs() {
+            return Err(Error::Mismatch(format!(
+                "the model reads {} features per sample but the input has {}",
+                self.net.n_inputs(),
+                x.ncols()
+            )));
+        }
+        match &self.standardizer {
+            Some(s) => s.transform(x),
+            None => Ok(x.to_owned()),
+        }
+    }
+
+    /// The output layer's activations for each sample (class probabilities for a softmax
+    /// classifier, predicted values for a regressor).
+    pub fn outputs(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
+        Ok(self.net.predict(self.prepare(x)?.view()))
+    }
+
+    /// The index of the winning output neuron for each sample.
+    pub fn predict_indices(&self, x: ArrayView2<f32>) -> Result<Vec<usize>> {
+        let out = self.outputs(x)?;
+        Ok(crate::network::argmax_rows(out.view()).collect())
+    }
+
+    /// The model file's bytes, with `extra` metadata entries (how it was trained).
+    pub fn to_bytes(&self, extra: &[(&str, &str)]) -> Vec<u8> {
+        let mut meta: BTreeMap<String, String> = extra
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let json = |v: &[String]| serde_json::to_string(v).expect("strings");
+        meta.insert("task".into(), self.task.name().into());
+        if !self.classes.is_empty() {
+            meta.insert("classes".into(), json(&self.classes));
+        }
+        if !self.features.is_empty() {
+            meta.insert("features".into(), json(&self.features));
+        }
+        if !self.target.is_empty() {
+            meta.insert("target".into(), self.target.clone());
+        }
+        let mut tensors = Extras::new();
+        if let Some(s) = &self.standardizer {
+            tensors.insert("input.mean".into(), (vec![s.mean.len()], s.mean.to_vec()));
+            tensors.insert("input.scale".into(), (vec![s.scale.len()], s.scale.to_vec()));
+        }
+        model_io::to_bytes_with(&self.net, &meta, &tensors)
+    }
+
+    /// Writes the model file atomically.
+    pub fn save(&self, path: &Path, extra: &[(&str, &str)]) -> Result<()> {
+        model_io::write_atomic(path, &self.to_bytes(extra))
+    }
+
+    /// Reads a model file. Files without a `task` (MNIST classifiers) are digit classifiers.
+    pub fn load(path: &Path) -> Result<Model> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Self::from_bytes(&bytes, path)
+    }
+
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
+        let (net, meta, mut tensors) = model_io::from_bytes_with::<f32>(bytes, path)?;
+        let bad = |m: String| Error::model(path, m);
+        let names = |key: &str| -> Result<Vec<String>> {
+            meta.get(key).map_or(Ok(Vec::new()), |v| {
+                serde_json::from_str(v)
+                    .map_err(|e| bad(format!("metadata '{key}': expected a JSON list of names: {e}")))
+            })
+        };
+        let task = match meta.get("task").map(String::as_str) {
+            None | Some("classify") => Task::Classify,
+            Some("regress") => Task::Regress,
+            Some(other) => {
+                return Err(bad(format!(
+                    "metadata 'task' is '{other}', expected classify or regress"
+                )));
+            }
+        };
+        let mut model = Model::digits(net);
+        model.task = task;
+        if task == Task::Regress {
+            model.classes.clear();
+        }
+        let classes = names("classes")?;
+        if !classes.is_empty() {
+            if classes.len() != model.net.n_outputs() {
+                return Err(bad(format!(
+                    "metadata names {} classes but the output layer has {} neurons",
+                    classes.len(),
+                    model.net.n_outputs()
+                )));
+            }
+            model.classes = classes;
+        }
+        model.features = names("features")?;
+        if !model.features.is_empty() && model.features.len() != model.net.n_inputs() {
+            return Err(bad(format!(
+                "metadata names {} features but the first layer reads {}",
+                model.features.len(),
+                model.net.n_inputs()
+            )));
+        }
+        model.target = meta.get("target").cloned().unwrap_or_default();
+        let d = model.net.n_inputs();
+        let mut vector = |name: &str| -> Result<Option<Array1<f32>>> {
+            match tensors.remove(name) {
+                None => Ok(None),
+                Some((shape, v)) if shape == [d] => Ok(Some(Array1::from(v))),
+                Some((shape, _)) => Err(bad(format!(
+                    "tensor '{name}' has shape {shape:?}, expected [{d}]"
+                ))),
+            }
+        };
+        model.standardizer = match (vector("input.mean")?, vector("input.scale")?) {
+            (Some(mean), Some(scale)) => {
+                if scale.iter().any(|&s| s.is_nan() || s <= 0.0) {
+                    return Err(bad(
+                        "tensor 'input.scale' holds a scale that is not positive".into()
+                    ));
+                }
+                Some(Standardizer { mean, scale })
+            }
+            (None, None) => None,
+            _ => return Err(bad("has only one of 'input.mean' and 'input.scale'".into())),
+        };
+        Ok(model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::Architecture;
+    use crate::{Activation, Cost, Init};
+    use rand::SeedableRng;
+
+    #[test]
+    fn names_and_standardisation_survive_a_round_trip() {
+        let arch = Architecture {
+            sizes: vec![3, 4, 2],
+            hidden: Activation::Relu,
+            output: Activation::Softmax,
+            cost: Cost::LogLikelihood,
+        };
+        let net = Network::build(
+            &arch,
+            Init::Glorot,
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(1),
+        )
+        .unwrap();
+        let model = Model {
+            net,
+            task: Task::Classify,
+            classes: vec!["no".into(), "yes".into()],
+            features: vec!["a".into(), "b".into(), "c".into()],
+            target: "answer".into(),
+            standardizer: Some(Standardizer {
+                mean: ndarray::array![1.0, 2.0, 3.0],
+                scale: ndarray::array![0.5, 1.0, 2.0],
+            }),
+        };
+        let bytes = model.to_bytes(&[]);
+        let back = Model::from_bytes(&bytes, Path::new("m.safetensors")).unwrap();
+        assert_eq!(back, model);
+        let x = ndarray::array![[1.0f32, 2.0, 3.0]];
+        assert_eq!(
+            back.prepare(x.view()).unwrap(),
+            ndarray::array![[0.0f32, 0.0, 0.0]]
+        );
+    }
+}
