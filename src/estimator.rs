@@ -34,7 +34,7 @@ use crate::init::Init;
 use crate::model::Model;
 use crate::network::{Architecture, Network};
 use crate::optim::{Optim, Optimizer};
-use crate::train::{self, Progress, Sets, TrainConfig};
+use crate::train::{self, EpochReport, Event, Progress, Sets, TrainConfig};
 use ndarray::{Array2, ArrayView, ArrayView2, Axis, Dimension};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -97,6 +97,17 @@ impl Default for Params {
     }
 }
 
+/// Called after every epoch with its report; an error stops training.
+pub type OnEpoch<'a> = Box<dyn FnMut(&EpochReport) -> Result<()> + 'a>;
+
+/// Held-out data to score after every epoch, and who hears the scores.
+pub struct Watch<'a> {
+    /// Scored after every epoch (never used for any decision): accuracy for a classifier, the
+    /// mean squared error per output (`test_error`) for a regressor.
+    pub test: Option<Dataset>,
+    pub on_epoch: OnEpoch<'a>,
+}
+
 /// What fitting leaves behind: the model and the state to continue training it.
 #[derive(Debug, Clone)]
 struct Fitted {
@@ -125,7 +136,7 @@ impl Core {
 
     /// Trains on `data` (features not yet standardised): from scratch when `fresh`, else one
     /// more epoch of the fitted network.
-    fn fit(&mut self, mut data: Dataset, model: Model, fresh: bool) -> Result<()> {
+    fn fit(&mut self, mut data: Dataset, model: Model, fresh: bool, watch: Option<Watch<'_>>) -> Result<()> {
         let p = &self.params;
         if p.max_iter == 0 {
             return Err(Error::Invalid("max_iter must be at least 1".into()));
@@ -189,6 +200,15 @@ impl Core {
             mut optim,
             mut progress,
         } = fitted;
+        let (mut test, on_epoch): (Option<Dataset>, OnEpoch<'_>) = match watch {
+            Some(Watch { test, on_epoch }) => (test, on_epoch),
+            None => (None, Box::new(|_| Ok(()))),
+        };
+        if let (Some(s), Some(Features::Values(t))) =
+            (&model.standardizer, test.as_mut().map(|t| &mut t.features))
+        {
+            s.transform_inplace(t.view_mut())?;
+        }
         let (train_set, validation) = if fresh && p.early_stopping {
             data.split_validation(p.validation_fraction, p.random_state)?
         } else {
@@ -208,11 +228,20 @@ impl Core {
         let sets = Sets {
             train: &train_set,
             validation: validation.as_ref(),
-            test: None,
+            test: test.as_ref(),
         };
-        train::train(&mut model.net, sets, &config, &mut optim, &mut progress, |_| {
-            Ok(())
-        })?;
+        let mut on_epoch = on_epoch;
+        train::train(
+            &mut model.net,
+            sets,
+            &config,
+            &mut optim,
+            &mut progress,
+            |event| match event {
+                Event::Epoch(report) => on_epoch(report),
+                _ => Ok(()),
+            },
+        )?;
         self.fitted = Some(Fitted {
             model,
             optim,
@@ -406,6 +435,24 @@ impl<L: Clone + Ord> MlpClassifier<L> {
         &self.classes
     }
 
+    fn learn_classes(&mut self, y: &[L]) -> Result<()> {
+        let classes: BTreeSet<&L> = y.iter().collect();
+        if classes.len() < 2 {
+            return Err(Error::Invalid(format!(
+                "y holds {} class(es); a classifier needs at least two",
+                classes.len()
+            )));
+        }
+        if classes.len() > 256 {
+            return Err(Error::Invalid(format!(
+                "y holds {} classes; at most 256 are supported",
+                classes.len()
+            )));
+        }
+        self.classes = classes.into_iter().cloned().collect();
+        Ok(())
+    }
+
     fn labels(&self, y: &[L]) -> Result<Vec<u8>> {
         y.iter()
             .enumerate()
@@ -432,22 +479,26 @@ impl<L: Clone + Ord> MlpClassifier<L> {
 
     /// Trains a new network on `x` (`n × d`) and the class of each row `y`, from scratch.
     pub fn fit(&mut self, x: ArrayView2<f32>, y: &[L]) -> Result<&mut Self> {
-        let classes: BTreeSet<&L> = y.iter().collect();
-        if classes.len() < 2 {
-            return Err(Error::Invalid(format!(
-                "y holds {} class(es); a classifier needs at least two",
-                classes.len()
-            )));
-        }
-        if classes.len() > 256 {
-            return Err(Error::Invalid(format!(
-                "y holds {} classes; at most 256 are supported",
-                classes.len()
-            )));
-        }
-        self.classes = classes.into_iter().cloned().collect();
+        self.learn_classes(y)?;
         let data = self.dataset(x, y)?;
-        self.core.fit(data, blank(Task::Classify), true)?;
+        self.core.fit(data, blank(Task::Classify), true, None)?;
+        Ok(self)
+    }
+
+    /// [`fit`](Self::fit), scoring `test` (features and classes) after every epoch and
+    /// calling `on_epoch` with each epoch's report (a command line's progress lines).
+    pub fn fit_watched(
+        &mut self,
+        x: ArrayView2<f32>,
+        y: &[L],
+        test: Option<(ArrayView2<f32>, &[L])>,
+        on_epoch: OnEpoch<'_>,
+    ) -> Result<&mut Self> {
+        self.learn_classes(y)?;
+        let data = self.dataset(x, y)?;
+        let test = test.map(|(xt, yt)| self.dataset(xt, yt)).transpose()?;
+        self.core
+            .fit(data, blank(Task::Classify), true, Some(Watch { test, on_epoch }))?;
         Ok(self)
     }
 
@@ -464,7 +515,7 @@ impl<L: Clone + Ord> MlpClassifier<L> {
         }
         let data = self.dataset(x, y)?;
         let model = self.core.fitted()?.model.clone();
-        self.core.fit(data, model, false)?;
+        self.core.fit(data, model, false, None)?;
         Ok(self)
     }
 
@@ -541,7 +592,23 @@ impl MlpRegressor {
     /// Trains a new network on `x` (`n × d`) and targets `y` (`n` values, or `n × k`).
     pub fn fit<D: Dimension>(&mut self, x: ArrayView2<f32>, y: ArrayView<f32, D>) -> Result<&mut Self> {
         let data = Self::dataset(x, y)?;
-        self.core.fit(data, blank(Task::Regress), true)?;
+        self.core.fit(data, blank(Task::Regress), true, None)?;
+        Ok(self)
+    }
+
+    /// [`fit`](Self::fit), scoring `test` after every epoch (the report's `test_error` is
+    /// the mean squared error per output) and calling `on_epoch` with each epoch's report.
+    pub fn fit_watched<D: Dimension>(
+        &mut self,
+        x: ArrayView2<f32>,
+        y: ArrayView<f32, D>,
+        test: Option<(ArrayView2<f32>, ArrayView<f32, D>)>,
+        on_epoch: OnEpoch<'_>,
+    ) -> Result<&mut Self> {
+        let data = Self::dataset(x, y)?;
+        let test = test.map(|(xt, yt)| Self::dataset(xt, yt)).transpose()?;
+        self.core
+            .fit(data, blank(Task::Regress), true, Some(Watch { test, on_epoch }))?;
         Ok(self)
     }
 
@@ -561,7 +628,7 @@ impl MlpRegressor {
         }
         let data = Self::dataset(x, y)?;
         let model = self.core.fitted()?.model.clone();
-        self.core.fit(data, model, false)?;
+        self.core.fit(data, model, false, None)?;
         Ok(self)
     }
 

@@ -1,5 +1,6 @@
 //! Data sets: samples as rows of features, with class labels; the readers that make them.
 
+pub mod digit_image;
 pub mod idx;
 pub mod mnist;
 pub mod standardize;

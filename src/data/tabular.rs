@@ -3,7 +3,10 @@
 
 use super::{Dataset, Features, Targets};
 use crate::error::{Error, Result};
-use ndarray::Array2;
+use ndarray::{Array1, Array2};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -267,6 +270,55 @@ impl Tabular {
         })
     }
 
+    /// The rows `rows`, in that order.
+    pub fn select(&self, rows: &[usize]) -> Tabular {
+        Tabular {
+            feature_names: self.feature_names.clone(),
+            x: self.x.select(ndarray::Axis(0), rows),
+            target_name: self.target_name.clone(),
+            y: rows.iter().map(|&r| self.y[r].clone()).collect(),
+            dropped: 0,
+        }
+    }
+
+    /// A seeded random `fraction` of the rows held out for testing: `(train, test)`, each in
+    /// the file's order (scikit-learn's `train_test_split`).
+    pub fn split(&self, fraction: f64, seed: u64) -> Result<(Tabular, Tabular)> {
+        let n = self.x.nrows();
+        let n_test = (fraction * n as f64).round() as usize;
+        if !(fraction > 0.0 && fraction < 1.0 && n_test > 0 && n_test < n) {
+            return Err(Error::Invalid(format!(
+                "a test split of {fraction} of {n} rows leaves {} for training and {n_test} for testing; \
+                 use a fraction that leaves some of each",
+                n - n_test.min(n)
+            )));
+        }
+        let mut order: Vec<usize> = (0..n).collect();
+        order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed ^ 0x7465_7374));
+        let (test, train) = order.split_at(n_test);
+        let (mut train, mut test) = (train.to_vec(), test.to_vec());
+        train.sort_unstable();
+        test.sort_unstable();
+        Ok((self.select(&train), self.select(&test)))
+    }
+
+    /// The target column as numbers (regression), with an error naming the first that is not.
+    pub fn y_values(&self) -> Result<Array1<f32>> {
+        self.y
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match v.trim().parse::<f32>() {
+                Ok(t) if t.is_finite() => Ok(t),
+                _ => Err(Error::Invalid(format!(
+                    "target '{}' of sample {}: expected a number to regress on, found '{v}' \
+                     (use --task classify for class labels)",
+                    self.target_name,
+                    i + 1
+                ))),
+            })
+            .collect()
+    }
+
     /// The samples as a [`Dataset`] for `task`; for classification also the class names
     /// (sorted: numerically when every label is a number, else as text).
     pub fn into_dataset(self, task: Task) -> Result<(Dataset, Vec<String>)> {
@@ -303,20 +355,7 @@ impl Tabular {
                 Ok((data, classes))
             }
             Task::Regress => {
-                let mut values = Vec::with_capacity(self.y.len());
-                for (i, v) in self.y.iter().enumerate() {
-                    match v.trim().parse::<f32>() {
-                        Ok(t) if t.is_finite() => values.push(t),
-                        _ => {
-                            return Err(Error::Invalid(format!(
-                                "target '{}' of sample {}: expected a number to regress on, found '{v}' \
-                                 (use --task classify for class labels)",
-                                self.target_name,
-                                i + 1
-                            )));
-                        }
-                    }
-                }
+                let values = self.y_values()?.to_vec();
                 let n = values.len();
                 let data = Dataset {
                     features: Features::Values(self.x),
@@ -391,12 +430,6 @@ fn read_npy<D: ndarray::Dimension>(path: &Path) -> Result<ndarray::Array<f32, D>
         Ok(a) => Ok(a),
         Err(e) => Err(fail(e)),
     }
-}
-
-/// Splits off the last `fraction` of a seeded shuffle for testing: `(train, test)`.
-pub fn train_test_split(data: &Dataset, fraction: f64, seed: u64) -> Result<(Dataset, Dataset)> {
-    let (train, test) = data.split_validation(fraction, seed)?;
-    Ok((train, test.expect("a positive fraction")))
 }
 
 /// The features of `data` as an `n × d` array of `f32` (pixels scaled to [0, 1]).

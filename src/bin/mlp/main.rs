@@ -17,6 +17,8 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod tabular;
+
 /// Multilayer perceptrons from first principles: perceptron gates, sigmoid networks trained by
 /// backpropagation and mini-batch stochastic gradient descent, MNIST digits.
 #[derive(Parser)]
@@ -36,12 +38,20 @@ enum Command {
     },
     /// Train a network on MNIST with mini-batch SGD; report test accuracy after each epoch.
     Train(Box<TrainArgs>),
-    /// Test accuracy and confusion matrix of a saved model on the MNIST test set.
+    /// Test accuracy and confusion matrix of a saved model on the MNIST test set, or on a CSV
+    /// file (accuracy, or R² for a regressor).
     Eval {
         /// Model file written by `mlp train --save`.
         model: PathBuf,
         #[command(flatten)]
         data: DataArgs,
+        /// Evaluate on this CSV file (with the model's feature and target columns) instead of
+        /// MNIST.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+        /// With --csv: leave out rows with missing values instead of stopping with an error.
+        #[arg(long, requires = "csv")]
+        drop_missing: bool,
         /// Print {"accuracy": ..., "confusion": [[...], ...]} (rows: true digit, columns: predicted).
         #[arg(long)]
         json: bool,
@@ -192,6 +202,8 @@ struct TrainArgs {
     /// Print nothing but errors.
     #[arg(long)]
     quiet: bool,
+    #[command(flatten)]
+    table: tabular::TableArgs,
 }
 
 /// Layer sizes from `--layers` (a newtype, so clap takes one value, not a list).
@@ -220,7 +232,16 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Gates { json } => gates(json),
         Command::Train(args) => train_cmd(*args),
-        Command::Eval { model, data, json } => eval(&model, &data, json),
+        Command::Eval {
+            model,
+            data: _,
+            csv: Some(csv),
+            drop_missing,
+            json,
+        } => tabular::eval(&model, &csv, json, drop_missing),
+        Command::Eval {
+            model, data, json, ..
+        } => eval(&model, &data, json),
         Command::Autoencode {
             model,
             data,
@@ -300,6 +321,9 @@ fn gates(json: bool) -> Result<(), Error> {
 }
 
 fn train_cmd(args: TrainArgs) -> Result<(), Error> {
+    if args.table.is_given() {
+        return tabular::train(&args);
+    }
     let dir = data_dir(&args.data)?;
     let (all_train, test_set) = mnist::load(dir)?;
     let (mut net, spec, mut progress, mut optim) = match &args.resume {
@@ -619,19 +643,32 @@ fn eval(model: &Path, data: &DataArgs, json: bool) -> Result<(), Error> {
         100.0 * e.accuracy()
     );
     println!("\nConfusion matrix (rows: true digit, columns: predicted)");
-    print!("     ");
-    for c in 0..e.confusion.len() {
-        print!("{c:>6}");
+    let digits: Vec<String> = (0..e.confusion.len()).map(|d| d.to_string()).collect();
+    print_confusion(&digits, &e.confusion);
+    Ok(())
+}
+
+/// A confusion matrix as a table, classes as row and column headings.
+fn print_confusion(classes: &[String], confusion: &[Vec<usize>]) {
+    let width = classes
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(1)
+        .max(5)
+        + 1;
+    print!("{:width$} ", "");
+    for c in classes {
+        print!("{c:>width$}");
     }
     println!();
-    for (t, row) in e.confusion.iter().enumerate() {
-        print!("{t:>4} ");
+    for (name, row) in classes.iter().zip(confusion) {
+        print!("{name:>width$} ");
         for n in row {
-            print!("{n:>6}");
+            print!("{n:>width$}");
         }
         println!();
     }
-    Ok(())
 }
 
 fn autoencode(
