@@ -75,7 +75,7 @@ pub struct Tabular {
     pub target_name: String,
     /// The target column's cells, one per sample.
     pub y: Vec<String>,
-    /// Rows left out because a cell was missing (only with `drop_missing`).
+    /// Rows of the file left out because a cell was missing (only with `drop_missing`).
     pub dropped: usize,
 }
 
@@ -277,7 +277,7 @@ impl Tabular {
             x: self.x.select(ndarray::Axis(0), rows),
             target_name: self.target_name.clone(),
             y: rows.iter().map(|&r| self.y[r].clone()).collect(),
-            dropped: 0,
+            dropped: self.dropped,
         }
     }
 

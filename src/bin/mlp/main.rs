@@ -17,6 +17,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod predict;
 mod tabular;
 
 /// Multilayer perceptrons from first principles: perceptron gates, sigmoid networks trained by
@@ -53,6 +54,27 @@ enum Command {
         #[arg(long, requires = "csv")]
         drop_missing: bool,
         /// Print {"accuracy": ..., "confusion": [[...], ...]} (rows: true digit, columns: predicted).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Classify pictures of digits (PNG, JPEG), CSV rows, .npy rows or the images of an IDX
+    /// file with a saved model; print the class and its probability (or the predicted value).
+    ///
+    /// A picture is converted as MNIST made its images: grey levels, inverted if the digit is
+    /// dark on light paper, the background subtracted and the ink stretched to [0, 1], cropped to
+    /// the ink and scaled (aspect kept) into 20×20 pixels, then centred by its centre of mass
+    /// in 28×28.
+    Predict {
+        /// Model file written by `mlp train --save`.
+        model: PathBuf,
+        /// Files to predict for: .png/.jpg/.jpeg (one digit each), .csv (a header row; the
+        /// model's feature columns are taken by name), .npy (rows), anything else is read as IDX.
+        #[arg(required = true, value_name = "INPUT")]
+        inputs: Vec<PathBuf>,
+        /// Show the K most probable classes (default 1; with --json, all of them).
+        #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+        top: Option<u64>,
+        /// Print one JSON array: [{"input", "prediction", "top": [{"class", "probability"}]}].
         #[arg(long)]
         json: bool,
     },
@@ -228,6 +250,13 @@ fn parse_eta(s: &str) -> Result<f64, String> {
 }
 
 fn main() -> ExitCode {
+    // Like other Unix tools, end quietly when the reader of our output goes away (`| head`)
+    // instead of failing to print.
+    #[cfg(unix)]
+    // SAFETY: restores the default action of one signal before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Gates { json } => gates(json),
@@ -249,6 +278,12 @@ fn main() -> ExitCode {
             count,
             codes,
         } => autoencode(&model, &data, &output, count as usize, codes.as_deref()),
+        Command::Predict {
+            model,
+            inputs,
+            top,
+            json,
+        } => predict::predict(&model, &inputs, top.map(|k| k as usize), json),
         Command::Data(DataCommand::Verify { dir }) => verify(&dir),
         Command::Gradcheck { layers, seed, json } => gradcheck(&layers.0, seed, json),
     };

@@ -1,0 +1,150 @@
+//! `mlp predict MODEL INPUT...`: classes (or values) for pictures of digits, CSV rows, `.npy`
+//! rows or the images of an IDX file.
+
+use mlp::data::digit_image;
+use mlp::data::idx::read_idx;
+use mlp::data::tabular::{Csv, Task, read_npy_2d};
+use mlp::{Error, Model};
+use ndarray::Array2;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+/// The samples of one input file, with a name for each.
+struct Samples {
+    x: Array2<f32>,
+    /// "digit.png", or "data.csv row 3".
+    names: Vec<String>,
+}
+
+pub fn predict(
+    model_path: &Path,
+    inputs: &[PathBuf],
+    top: Option<usize>,
+    json_out: bool,
+) -> Result<(), Error> {
+    let model = Model::load(model_path)?;
+    let mut results = Vec::new();
+    for input in inputs {
+        let samples = read_input(&model, input)?;
+        let outputs = model.outputs(samples.x.view())?;
+        for (name, out) in samples.names.iter().zip(outputs.rows()) {
+            let result = match model.task {
+                Task::Classify => {
+                    let mut ranked: Vec<(usize, f32)> = out.iter().copied().enumerate().collect();
+                    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+                    let k = top.unwrap_or(if json_out { ranked.len() } else { 1 });
+                    ranked.truncate(k.max(1));
+                    let probabilities: Vec<Value> = ranked
+                        .iter()
+                        .map(|&(j, p)| json!({"class": model.classes[j], "probability": p}))
+                        .collect();
+                    json!({"input": name, "prediction": model.classes[ranked[0].0], "top": probabilities})
+                }
+                Task::Regress => json!({"input": name, "prediction": out.to_vec()}),
+            };
+            if !json_out {
+                print_line(&result, model.task);
+            }
+            results.push(result);
+        }
+    }
+    if json_out {
+        println!("{}", Value::Array(results));
+    }
+    Ok(())
+}
+
+fn print_line(r: &Value, task: Task) {
+    let name = r["input"].as_str().unwrap_or_default();
+    match task {
+        Task::Classify => {
+            let ranked: Vec<String> = r["top"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| {
+                    format!(
+                        "{} ({:.1}%)",
+                        c["class"].as_str().unwrap_or_default(),
+                        100.0 * c["probability"].as_f64().unwrap_or(0.0)
+                    )
+                })
+                .collect();
+            println!("{name}: {}", ranked.join(", "));
+        }
+        Task::Regress => {
+            let values: Vec<String> = r["prediction"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|v| format!("{:.6}", v.as_f64().unwrap_or(f64::NAN)))
+                .collect();
+            println!("{name}: {}", values.join(", "));
+        }
+    }
+}
+
+/// Reads one input by its kind: a picture (by extension), a CSV or `.npy` file, else IDX.
+fn read_input(model: &Model, path: &Path) -> Result<Samples, Error> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let display = path.display().to_string();
+    let rows = |x: Array2<f32>| {
+        let names = (1..=x.nrows()).map(|i| format!("{display} row {i}")).collect();
+        Samples { x, names }
+    };
+    match ext.as_str() {
+        "png" | "jpg" | "jpeg" => {
+            if model.net.n_inputs() != digit_image::SIDE * digit_image::SIDE {
+                return Err(Error::Mismatch(format!(
+                    "{display}: pictures become 784 MNIST pixels, but the model reads {} features",
+                    model.net.n_inputs()
+                )));
+            }
+            let pixels = digit_image::load_digit(path)?;
+            Ok(Samples {
+                x: Array2::from_shape_vec((1, pixels.len()), pixels).expect("784 pixels"),
+                names: vec![display],
+            })
+        }
+        "csv" => {
+            let csv = Csv::read(path)?;
+            let columns: Vec<usize> = if model.features.is_empty() {
+                (0..csv.header.len()).collect()
+            } else {
+                model
+                    .features
+                    .iter()
+                    .map(|f| csv.column(f))
+                    .collect::<Result<_, _>>()?
+            };
+            Ok(rows(csv.extract(&columns, None, false)?.x))
+        }
+        "npy" => Ok(rows(read_npy_2d(path)?)),
+        _ => {
+            let idx = read_idx(path).map_err(|e| match e {
+                Error::Format { offset, .. } if offset < 4 => Error::Invalid(format!(
+                    "{display}: expected a picture (.png, .jpg, .jpeg), a .csv or .npy file, or an \
+                     IDX file, but the name has no such extension and the first bytes are no IDX magic number"
+                )),
+                e => e,
+            })?;
+            let n = idx.dims.first().copied().unwrap_or(0);
+            let d: usize = idx.dims.iter().skip(1).product();
+            if idx.dims.len() < 2 || n == 0 {
+                return Err(Error::Invalid(format!(
+                    "{display}: expected images (an IDX file of n × rows × columns bytes), a picture \
+                     (.png, .jpg), a .csv or a .npy file; this IDX file has dimensions {:?}",
+                    idx.dims
+                )));
+            }
+            let x = Array2::from_shape_vec((n, d), idx.data.iter().map(|&b| b as f32 / 255.0).collect())
+                .expect("IDX sizes checked by the reader");
+            let names = (1..=n).map(|i| format!("{display} image {i}")).collect();
+            Ok(Samples { x, names })
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Tabular data through the real binary: `train --csv/--npy`, `eval --csv`, `predict` on CSV
+//! rows, and the errors for missing values and bad options.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::fmt::Write as _;
+use std::path::Path;
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Three blobs in 3-D named by colour, features on very different scales; `target` column
+/// second so it is not simply the last one. Deterministic pseudo-noise.
+fn blobs_csv(n: usize, phase: usize) -> String {
+    let mut out = String::from("width,colour,height,weight\n");
+    let names = ["red", "green", "blue"];
+    for i in 0..n {
+        let c = i % 3;
+        let noise = |k: usize| (((i + phase) * 7919 + k * 104_729) % 1000) as f64 / 1000.0 - 0.5;
+        let (a, b, w) = ([1.0, 3.0, 2.0][c], [0.0, 0.0, 2.5][c], [5.0, 1.0, 3.0][c]);
+        writeln!(
+            out,
+            "{:.4},{},{:.2},{:.1}",
+            a + noise(1),
+            names[c],
+            1000.0 * (b + noise(2)),
+            w + noise(3)
+        )
+        .unwrap();
+    }
+    out
+}
+
+#[test]
+fn csv_classifier_trains_evaluates_and_predicts_in_the_users_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, test, model, history) = (
+        dir.path().join("train.csv"),
+        dir.path().join("test.csv"),
+        dir.path().join("m.safetensors"),
+        dir.path().join("h.json"),
+    );
+    std::fs::write(&train, blobs_csv(300, 0)).unwrap();
+    std::fs::write(&test, blobs_csv(90, 5000)).unwrap();
+    let o = mlp(&[
+        "train",
+        "--csv",
+        s(&train),
+        "--target",
+        "colour",
+        "--hidden",
+        "16",
+        "--epochs",
+        "100",
+        "--eta",
+        "0.01",
+        "--save",
+        s(&model),
+        "--history",
+        s(&history),
+    ]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.contains("task classify (inferred"), "{out}");
+    assert!(
+        out.contains("240 rows"),
+        "the default test split holds out 20 %: {out}"
+    );
+    let h: Value = serde_json::from_slice(&std::fs::read(&history).unwrap()).unwrap();
+    let last = h["epochs"].as_array().unwrap().last().unwrap().clone();
+    assert!(last["test_accuracy"].as_f64().unwrap() > 0.95, "{last}");
+    assert_eq!(h["config"]["hidden"][0], 16);
+
+    let e = mlp(&["eval", s(&model), "--csv", s(&test), "--json"]);
+    let e: Value = serde_json::from_str(&stdout(&e)).unwrap();
+    assert!(e["accuracy"].as_f64().unwrap() > 0.95, "{e}");
+    assert_eq!(e["classes"], serde_json::json!(["blue", "green", "red"]));
+
+    // Predict from rows without the target column: the model takes its features by name.
+    let rows = dir.path().join("rows.csv");
+    std::fs::write(&rows, "weight,height,width\n5.0,0,1.0\n3.0,2500,2.0\n").unwrap();
+    let p = mlp(&["predict", s(&model), s(&rows), "--json", "--top", "2"]);
+    let p: Value = serde_json::from_str(&stdout(&p)).unwrap();
+    assert_eq!(p[0]["prediction"], "red", "{p}");
+    assert_eq!(p[1]["prediction"], "blue", "{p}");
+    assert_eq!(p[0]["top"].as_array().unwrap().len(), 2);
+    let text = stdout(&mlp(&["predict", s(&model), s(&rows)]));
+    assert!(text.contains("rows.csv row 1: red ("), "{text}");
+}
+
+#[test]
+fn csv_regressor_and_npy_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("r.csv");
+    let mut text = String::from("a,b,y\n");
+    for i in 0..400 {
+        let (a, b) = ((i % 20) as f64 / 10.0 - 1.0, (i / 20) as f64 / 10.0 - 1.0);
+        writeln!(text, "{a},{b},{}", a * a + 0.5 * b).unwrap();
+    }
+    std::fs::write(&csv, text).unwrap();
+    let model = dir.path().join("r.safetensors");
+    let o = mlp(&[
+        "train",
+        "--csv",
+        s(&csv),
+        "--target",
+        "y",
+        "--hidden",
+        "32",
+        "--eta",
+        "0.01",
+        "--save",
+        s(&model),
+    ]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        out.contains("task regress (inferred") && out.contains("Test R²"),
+        "{out}"
+    );
+    let e: Value =
+        serde_json::from_str(&stdout(&mlp(&["eval", s(&model), "--csv", s(&csv), "--json"]))).unwrap();
+    assert!(e["r2"].as_f64().unwrap() > 0.95, "{e}");
+
+    use ndarray_npy::WriteNpyExt;
+    let (x, y) = (dir.path().join("x.npy"), dir.path().join("y.npy"));
+    let xs = ndarray::Array2::from_shape_fn((200, 2), |(i, j)| ((i * (j + 3)) % 17) as f64);
+    let ys: ndarray::Array1<i64> = xs.rows().into_iter().map(|r| (r[0] > r[1]) as i64).collect();
+    xs.write_npy(std::fs::File::create(&x).unwrap()).unwrap();
+    ys.write_npy(std::fs::File::create(&y).unwrap()).unwrap();
+    let o = mlp(&[
+        "train",
+        "--npy",
+        s(&x),
+        "--npy-target",
+        s(&y),
+        "--epochs",
+        "50",
+        "--eta",
+        "0.01",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("task classify"), "{}", stdout(&o));
+}
+
+#[test]
+fn missing_values_are_an_error_unless_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("m.csv");
+    let mut text = blobs_csv(60, 0);
+    text.push_str("1.0,red,NA,5.0\n");
+    std::fs::write(&csv, &text).unwrap();
+    fails_with(
+        &["train", "--csv", s(&csv), "--target", "colour"],
+        &[
+            "m.csv: line 62, column 'height': missing value 'NA'",
+            "--drop-missing",
+        ],
+    );
+    let o = mlp(&[
+        "train",
+        "--csv",
+        s(&csv),
+        "--target",
+        "colour",
+        "--drop-missing",
+        "--epochs",
+        "2",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("1 with missing values left out"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn bad_tabular_input_and_options_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("b.csv");
+    std::fs::write(&csv, "a,y\n1,x\n2,y\nthree,x\n").unwrap();
+    fails_with(
+        &["train", "--csv", s(&csv), "--target", "y"],
+        &["b.csv: line 4, column 'a': expected a number, found 'three'"],
+    );
+    fails_with(
+        &["train", "--csv", s(&csv), "--target", "z"],
+        &["no column 'z'", "a, y"],
+    );
+    fails_with(&["train", "--csv", s(&csv)], &["--target"]);
+    fails_with(
+        &["train", "--csv", s(&csv), "--target", "y", "--layers", "1,2,2"],
+        &["cannot be used with", "--layers"],
+    );
+    fails_with(
+        &["train", "--csv", s(&csv), "--target", "y", "--task", "cluster"],
+        &["invalid value 'cluster'", "classify", "regress"],
+    );
+    fails_with(
+        &["train", "--csv", s(&csv), "--target", "y", "--hidden", "0"],
+        &["neuron counts"],
+    );
+    std::fs::write(&csv, "a,y\n1,0.5\n2,x\n").unwrap();
+    fails_with(
+        &[
+            "train",
+            "--csv",
+            s(&csv),
+            "--target",
+            "y",
+            "--task",
+            "regress",
+            "--test-split",
+            "0",
+        ],
+        &["sample 2", "expected a number to regress on, found 'x'"],
+    );
+    fails_with(
+        &["train", "--csv", s(&dir.path().join("none.csv")), "--target", "y"],
+        &["none.csv"],
+    );
+}
