@@ -20,6 +20,7 @@ pub mod model_io;
 pub mod network;
 pub mod optim;
 pub mod perceptron;
+pub mod plot;
 pub mod train;
 
 pub use activation::Activation;

@@ -220,6 +220,9 @@ impl Progress {
 pub enum Event<'a, T> {
     /// An epoch ended and was evaluated.
     Epoch(&'a EpochReport),
+    /// `done` of the epoch's `total` mini-batches are finished (sent about a hundred times per
+    /// epoch, for progress bars).
+    Batches { epoch: usize, done: usize, total: usize },
     /// A moment to save a checkpoint: every `checkpoint_every` mini-batches and at the end of
     /// every epoch. The network is finite here.
     Checkpoint(&'a Network<T>, &'a Progress, &'a Optim<T>),
@@ -278,6 +281,7 @@ pub fn train<T: Float>(
         order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
         order.shuffle(&mut progress.rng);
         let batches: Vec<&[usize]> = order.chunks(m).collect();
+        let report_every = batches.len().div_ceil(100).max(1);
         // To tell a stalled network (every gradient vanished) from a learning one.
         let weights_before: Vec<Array2<T>> = net.layers.iter().map(|l| l.weights.clone()).collect();
         for b in progress.step..batches.len() {
@@ -312,6 +316,13 @@ pub fn train<T: Float>(
             }
             progress.cost_sum += cost;
             progress.step = batch;
+            if batch % report_every == 0 {
+                on_event(Event::Batches {
+                    epoch,
+                    done: batch,
+                    total: batches.len(),
+                })?;
+            }
             if config.checkpoint_every.is_some_and(|n| batch % n == 0) && batch < batches.len() {
                 on_event(Event::Checkpoint(net, progress, optim))?;
             }

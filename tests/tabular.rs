@@ -224,3 +224,119 @@ fn bad_tabular_input_and_options_are_named() {
         &["none.csv"],
     );
 }
+
+#[test]
+fn plots_confusion_matrices_and_network_drawings_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, model, history) = (
+        dir.path().join("train.csv"),
+        dir.path().join("m.safetensors"),
+        dir.path().join("h.json"),
+    );
+    std::fs::write(&train, blobs_csv(150, 0)).unwrap();
+    let o = mlp(&[
+        "train",
+        "--csv",
+        s(&train),
+        "--target",
+        "colour",
+        "--hidden",
+        "4",
+        "--epochs",
+        "5",
+        "--save",
+        s(&model),
+        "--history",
+        s(&history),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p = |name: &str| dir.path().join(name);
+    for (args, file) in [
+        (vec!["plot", s(&history), "-o", s(&p("curves.png"))], "curves.png"),
+        (vec!["plot", s(&history), "-o", s(&p("curves.svg"))], "curves.svg"),
+        (
+            vec![
+                "eval",
+                s(&model),
+                "--csv",
+                s(&train),
+                "--confusion-png",
+                s(&p("c.png")),
+            ],
+            "c.png",
+        ),
+        (
+            vec![
+                "draw",
+                "--layers",
+                "2,3,3,2",
+                "--highlight",
+                "layer:1",
+                "-o",
+                s(&p("n.svg")),
+            ],
+            "n.svg",
+        ),
+        (
+            vec!["draw", "--model", s(&model), "--weights", "-o", s(&p("w.png"))],
+            "w.png",
+        ),
+    ] {
+        let o = mlp(&args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        let bytes = std::fs::read(p(file)).unwrap();
+        if file.ends_with(".png") {
+            let img = image::load_from_memory(&bytes).unwrap().to_rgb8();
+            let colours: std::collections::HashSet<[u8; 3]> = img.pixels().map(|px| px.0).collect();
+            assert!(
+                colours.len() > 20,
+                "{file}: a picture, not a blank ({} colours)",
+                colours.len()
+            );
+        } else {
+            assert!(String::from_utf8(bytes).unwrap().starts_with("<svg"), "{file}");
+        }
+    }
+    let svg = std::fs::read_to_string(p("n.svg")).unwrap();
+    assert!(
+        svg.contains("feedforward") && svg.contains("backpropagation"),
+        "the highlight's caption"
+    );
+    fails_with(
+        &[
+            "draw",
+            "--layers",
+            "2,3,2",
+            "--highlight",
+            "layer:3",
+            "-o",
+            s(&p("x.svg")),
+        ],
+        &["weight layers 1 to 2"],
+    );
+    fails_with(
+        &[
+            "draw",
+            "--layers",
+            "2,3,2",
+            "--highlight",
+            "3",
+            "-o",
+            s(&p("x.svg")),
+        ],
+        &["layer:N"],
+    );
+    fails_with(
+        &["draw", "--layers", "2,3,2", "-o", s(&p("x.pdf"))],
+        &["x.pdf", ".svg or .png"],
+    );
+    fails_with(
+        &["plot", s(&train), "-o", s(&p("x.svg"))],
+        &["train.csv", "expected the JSON written by"],
+    );
+    assert!(
+        !p("x.svg").exists() && !p("x.pdf").exists(),
+        "no file is left by a failed command"
+    );
+}

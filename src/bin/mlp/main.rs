@@ -17,6 +17,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod pictures;
 mod predict;
 mod tabular;
 
@@ -56,6 +57,39 @@ enum Command {
         /// Print {"accuracy": ..., "confusion": [[...], ...]} (rows: true digit, columns: predicted).
         #[arg(long)]
         json: bool,
+        /// Also draw the confusion matrix into this PNG (or .svg) file.
+        #[arg(long, value_name = "FILE.png")]
+        confusion_png: Option<PathBuf>,
+    },
+    /// Draw the cost and accuracy (or error) per epoch from a `mlp train --history` file.
+    Plot {
+        /// History file written by `mlp train --history`.
+        history: PathBuf,
+        /// Picture to write: .svg or .png.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Draw a network like the lecture's figures: neurons as circles in columns, arrows from
+    /// every neuron to every neuron of the next layer (layers of more than 10 neurons are
+    /// shortened with ⋮).
+    Draw {
+        /// Neurons per layer, inputs first, e.g. 2,3,3,2 (or take them from --model).
+        #[arg(long, value_parser = parse_layers)]
+        layers: Option<Sizes>,
+        /// A model file: connections are drawn by their weight (blue positive, red negative,
+        /// bolder when larger).
+        #[arg(long, value_name = "FILE")]
+        model: Option<PathBuf>,
+        /// Label each connection with its weight (needs --model; readable for small networks).
+        #[arg(long)]
+        weights: bool,
+        /// Shade one weight layer's connections, layer:N for W^N (N = 1 feeds the first hidden
+        /// layer), as the lecture steps through feedforward and backpropagation.
+        #[arg(long, value_name = "layer:N")]
+        highlight: Option<mlp::plot::Highlight>,
+        /// Picture to write: .svg or .png.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
     },
     /// Classify pictures of digits (PNG, JPEG), CSV rows, .npy rows or the images of an IDX
     /// file with a saved model; print the class and its probability (or the predicted value).
@@ -267,10 +301,29 @@ fn main() -> ExitCode {
             csv: Some(csv),
             drop_missing,
             json,
-        } => tabular::eval(&model, &csv, json, drop_missing),
+            confusion_png,
+        } => tabular::eval(&model, &csv, json, drop_missing, confusion_png.as_deref()),
         Command::Eval {
-            model, data, json, ..
-        } => eval(&model, &data, json),
+            model,
+            data,
+            json,
+            confusion_png,
+            ..
+        } => eval(&model, &data, json, confusion_png.as_deref()),
+        Command::Plot { history, output } => pictures::plot_history(&history, &output),
+        Command::Draw {
+            layers,
+            model,
+            weights,
+            highlight,
+            output,
+        } => pictures::draw(
+            layers.as_ref().map(|s| s.0.as_slice()),
+            model.as_deref(),
+            weights,
+            highlight,
+            &output,
+        ),
         Command::Autoencode {
             model,
             data,
@@ -414,9 +467,14 @@ fn train_cmd(args: TrainArgs) -> Result<(), Error> {
         validation: validation.as_ref(),
         test: Some(&test_set),
     };
+    let mut bar = EpochBar::new(quiet);
     train::train(&mut net, sets, &config, &mut optim, &mut progress, |event| {
         match event {
-            Event::Epoch(r) if !quiet => print_epoch(r),
+            Event::Batches { epoch, done, total } => bar.update(epoch, done, total),
+            Event::Epoch(r) if !quiet => {
+                bar.finish();
+                print_epoch(r)
+            }
             Event::Checkpoint(net, p, o) => {
                 if let Some(path) = checkpoint_path {
                     checkpoint::save(path, net, &spec, p, o)?;
@@ -634,6 +692,48 @@ fn resume(
     Ok((ck.net, spec, ck.progress, ck.optim))
 }
 
+/// A progress bar with the ETA of the current epoch, on standard error when it is a terminal
+/// (hidden otherwise and with --quiet); cleared before each epoch's summary line.
+struct EpochBar {
+    on: bool,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl EpochBar {
+    fn new(quiet: bool) -> Self {
+        use std::io::IsTerminal;
+        EpochBar {
+            on: !quiet && std::io::stderr().is_terminal(),
+            bar: None,
+        }
+    }
+
+    fn update(&mut self, epoch: usize, done: usize, total: usize) {
+        if !self.on {
+            return;
+        }
+        let bar = self.bar.get_or_insert_with(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "Epoch {prefix:>3} [{bar:40}] {pos}/{len} mini-batches, {elapsed} elapsed, ETA {eta}",
+                )
+                .expect("a valid template")
+                .progress_chars("=> "),
+            );
+            bar.set_prefix(epoch.to_string());
+            bar
+        });
+        bar.set_position(done as u64);
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 fn print_epoch(r: &EpochReport) {
     if let Some(error) = r.test_error {
         println!(
@@ -659,10 +759,26 @@ struct EvalJson<'a> {
     confusion: &'a [Vec<usize>],
 }
 
-fn eval(model: &Path, data: &DataArgs, json: bool) -> Result<(), Error> {
+fn eval(model: &Path, data: &DataArgs, json: bool, confusion_png: Option<&Path>) -> Result<(), Error> {
     let net: Network<f32> = model_io::load(model)?;
     let test_set = mnist::load_test(data_dir(data)?)?;
     let e = train::evaluate(&net, &test_set)?;
+    if let Some(path) = confusion_png {
+        let digits: Vec<String> = (0..e.confusion.len()).map(|d| d.to_string()).collect();
+        let title = format!(
+            "{}: MNIST test accuracy {:.2}%",
+            model
+                .file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into_owned()),
+            100.0 * e.accuracy()
+        );
+        let figure = mlp::plot::ConfusionMatrix {
+            classes: &digits,
+            counts: &e.confusion,
+            title,
+        };
+        mlp::plot::save(&figure, path)?;
+    }
     if json {
         let out = EvalJson {
             accuracy: e.accuracy(),

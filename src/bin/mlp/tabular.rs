@@ -355,7 +355,13 @@ fn print_epoch(r: &EpochReport, test_variance: Option<f64>) {
 
 /// `mlp eval MODEL --csv FILE`: accuracy and confusion matrix, or R² and the mean squared
 /// error, on a CSV file with the model's feature columns and its target column.
-pub fn eval(model_path: &Path, csv_path: &Path, json: bool, drop_missing: bool) -> Result<(), Error> {
+pub fn eval(
+    model_path: &Path,
+    csv_path: &Path,
+    json: bool,
+    drop_missing: bool,
+    confusion_png: Option<&Path>,
+) -> Result<(), Error> {
     let model = Model::load(model_path)?;
     if model.features.is_empty() {
         return Err(Error::Invalid(format!(
@@ -385,6 +391,14 @@ pub fn eval(model_path: &Path, csv_path: &Path, json: bool, drop_missing: bool) 
             let correct: usize = (0..k).map(|c| confusion[c][c]).sum();
             let n = table.y.len();
             let accuracy = correct as f64 / n as f64;
+            if let Some(path) = confusion_png {
+                let figure = mlp::plot::ConfusionMatrix {
+                    classes: &model.classes,
+                    counts: &confusion,
+                    title: format!("{}: accuracy {:.2}%", csv_path.display(), 100.0 * accuracy),
+                };
+                mlp::plot::save(&figure, path)?;
+            }
             if json {
                 let out = json!({"accuracy": accuracy, "classes": model.classes, "confusion": confusion, "unknown_classes": unknown});
                 println!("{out}");
@@ -398,6 +412,11 @@ pub fn eval(model_path: &Path, csv_path: &Path, json: bool, drop_missing: bool) 
             super::print_confusion(&model.classes, &confusion);
         }
         Task::Regress => {
+            if confusion_png.is_some() {
+                return Err(Error::Invalid(
+                    "--confusion-png draws a classifier's confusion matrix; this model is a regressor".into(),
+                ));
+            }
             let y = table.y_values()?;
             let predicted = model.outputs(table.x.view())?;
             let y2: Array2<f32> = y.clone().insert_axis(Axis(1));
