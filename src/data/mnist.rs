@@ -57,7 +57,7 @@ fn find(dir: &Path, name: &str) -> Result<PathBuf> {
     }
     Err(Error::NotFound {
         path: raw,
-        hint: " (nor with .gz); expected one of the four MNIST IDX files".into(),
+        hint: " (nor with .gz); expected one of the four MNIST IDX files (`mlp data fetch mnist --dir DIR` downloads them)".into(),
     })
 }
 

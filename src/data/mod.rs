@@ -1,6 +1,7 @@
 //! Data sets: samples as rows of features, with class labels; the readers that make them.
 
 pub mod digit_image;
+pub mod fetch;
 pub mod idx;
 pub mod mnist;
 pub mod standardize;

@@ -2,6 +2,8 @@
 //! data sets, finding the real MNIST.
 #![allow(dead_code)]
 
+pub mod http;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -17,6 +17,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod fetch;
 mod pictures;
 mod predict;
 mod tabular;
@@ -130,7 +131,7 @@ enum Command {
         #[arg(long, value_name = "FILE.csv")]
         codes: Option<PathBuf>,
     },
-    /// Data sets: check a local copy.
+    /// Data sets: download MNIST or Fashion-MNIST, check a local copy.
     #[command(subcommand)]
     Data(DataCommand),
     /// Compare backpropagation's gradient with central differences on a random network (f64).
@@ -149,6 +150,28 @@ enum Command {
 
 #[derive(Subcommand)]
 enum DataCommand {
+    /// Download MNIST or Fashion-MNIST (the four .gz files) from the public mirrors, tried in
+    /// turn, checking each file against its published MD5. Files are renamed into place only
+    /// when complete and verified; files already there and verified are kept.
+    Fetch {
+        /// The data set.
+        #[arg(value_parser = ["mnist", "fashion-mnist"])]
+        name: String,
+        /// Where to store the files. [default: for mnist $MLP_DATA_DIR if set; else the user's
+        /// cache directory, ~/.cache/mlp/NAME on Linux]
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Use this mirror (a base URL the file names are appended to) instead of the built-in
+        /// list; repeat to try several in turn.
+        #[arg(long, value_name = "URL")]
+        mirror: Vec<String>,
+        /// Seconds to wait for a connection, or for more data, before trying the next mirror.
+        #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+        timeout: u64,
+        /// Print nothing but errors.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Check the four MNIST files in DIR by the SHA-256 of their decompressed contents (any
     /// faithful copy passes, however it was compressed); exit 1 if one is missing or differs.
     Verify {
@@ -338,6 +361,13 @@ fn main() -> ExitCode {
             json,
         } => predict::predict(&model, &inputs, top.map(|k| k as usize), json),
         Command::Data(DataCommand::Verify { dir }) => verify(&dir),
+        Command::Data(DataCommand::Fetch {
+            name,
+            dir,
+            mirror,
+            timeout,
+            quiet,
+        }) => fetch::fetch(&name, dir.as_deref(), &mirror, timeout, quiet),
         Command::Gradcheck { layers, seed, json } => gradcheck(&layers.0, seed, json),
     };
     match result {
@@ -349,13 +379,22 @@ fn main() -> ExitCode {
     }
 }
 
-fn data_dir(args: &DataArgs) -> Result<&Path, Error> {
-    args.data_dir.as_deref().ok_or_else(|| {
-        Error::Invalid(format!(
-            "no MNIST directory given: pass --data-dir DIR or set {}",
+/// The MNIST directory: `--data-dir`, else `MLP_DATA_DIR`, else where `mlp data fetch mnist`
+/// puts it (the user's cache directory).
+fn data_dir(args: &DataArgs) -> Result<PathBuf, Error> {
+    if let Some(dir) = &args.data_dir {
+        return Ok(dir.clone());
+    }
+    let cache = fetch::destination("mnist", None).ok();
+    match cache {
+        Some(dir) if dir.is_dir() => Ok(dir),
+        _ => Err(Error::Invalid(format!(
+            "no MNIST found: run `mlp data fetch mnist` to download it{}, or pass --data-dir DIR \
+             (or set {}) to use a copy you have",
+            cache.map_or(String::new(), |d| format!(" into {}", d.display())),
             mnist::DATA_DIR_ENV
-        ))
-    })
+        ))),
+    }
 }
 
 #[derive(Serialize)]
@@ -412,7 +451,7 @@ fn train_cmd(args: TrainArgs) -> Result<(), Error> {
     if args.table.is_given() {
         return tabular::train(&args);
     }
-    let dir = data_dir(&args.data)?;
+    let dir = &data_dir(&args.data)?;
     let (all_train, test_set) = mnist::load(dir)?;
     let (mut net, spec, mut progress, mut optim) = match &args.resume {
         Some(path) => resume(path, &args, all_train.len(), all_train.n_features())?,
@@ -761,7 +800,7 @@ struct EvalJson<'a> {
 
 fn eval(model: &Path, data: &DataArgs, json: bool, confusion_png: Option<&Path>) -> Result<(), Error> {
     let net: Network<f32> = model_io::load(model)?;
-    let test_set = mnist::load_test(data_dir(data)?)?;
+    let test_set = mnist::load_test(&data_dir(data)?)?;
     let e = train::evaluate(&net, &test_set)?;
     if let Some(path) = confusion_png {
         let digits: Vec<String> = (0..e.confusion.len()).map(|d| d.to_string()).collect();
@@ -830,7 +869,7 @@ fn autoencode(
     codes: Option<&Path>,
 ) -> Result<(), Error> {
     let net: Network<f32> = model_io::load(model)?;
-    let test_set = mnist::load_test(data_dir(data)?)?.autoencoding();
+    let test_set = mnist::load_test(&data_dir(data)?)?.autoencoding();
     train::check_compatible(&net, &test_set, "MNIST test")?;
     let all: Vec<usize> = (0..test_set.len()).collect();
     let (reconstructions, code_values) = autoencoder::reconstruct(&net, &test_set, &all)?;
