@@ -15,6 +15,8 @@ pub mod estimator;
 pub mod gradcheck;
 pub mod init;
 pub mod linalg;
+#[cfg(feature = "linfa")]
+pub mod linfa;
 pub mod model;
 pub mod model_io;
 pub mod network;
