@@ -33,3 +33,8 @@ pub use estimator::{MlpClassifier, MlpRegressor};
 pub use model::Model;
 pub use network::{Architecture, Init, Layer, Network, Workspace};
 pub use train::{History, TrainConfig};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -61,6 +61,7 @@ pub fn save(figure: &impl Figure, path: &Path) -> Result<()> {
             let mut encoder = png::Encoder::new(&mut png_bytes, w, h);
             encoder.set_color(png::ColorType::Rgb);
             encoder.set_depth(png::BitDepth::Eight);
+            encoder.set_compression(png::Compression::Best);
             let mut writer = encoder.write_header().map_err(|e| fail(e.to_string()))?;
             writer.write_image_data(&rgb).map_err(|e| fail(e.to_string()))?;
             writer.finish().map_err(|e| fail(e.to_string()))?;
@@ -464,6 +465,12 @@ impl Figure for NetworkDiagram<'_> {
                     }
                 }
             }
+        }
+        if self.net.is_some() && self.highlight == Highlight::None {
+            let grey = BLACK.mix(0.7);
+            let style = TextStyle::from((FONT, 14).into_font()).color(&grey).pos(centre());
+            let line = "connections: blue positive weights, red negative, bolder when larger";
+            t!(root.draw(&Text::new(line, (w as i32 / 2, h as i32 - 30), style)));
         }
         if let Highlight::Layer(l) = self.highlight {
             let (l_, prev) = (sup(l), sup(l - 1));

@@ -109,7 +109,8 @@ enum Command {
         /// Show the K most probable classes (default 1; with --json, all of them).
         #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
         top: Option<u64>,
-        /// Print one JSON array: [{"input", "prediction", "top": [{"class", "probability"}]}].
+        /// Print one JSON array: [{"input", "prediction", "top": [{"class", "probability"}]}]
+        /// ("activation" instead of "probability" when the output layer is not softmax).
         #[arg(long)]
         json: bool,
     },

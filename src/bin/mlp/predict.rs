@@ -23,6 +23,7 @@ pub fn predict(
     json_out: bool,
 ) -> Result<(), Error> {
     let model = Model::load(model_path)?;
+    let softmax = model.net.layers.last().is_some_and(|l| l.activation == mlp::Activation::Softmax);
     let mut results = Vec::new();
     for input in inputs {
         let samples = read_input(&model, input)?;
@@ -34,9 +35,12 @@ pub fn predict(
                     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
                     let k = top.unwrap_or(if json_out { ranked.len() } else { 1 });
                     ranked.truncate(k.max(1));
+                    // Softmax outputs are probabilities; other outputs (the lecture's sigmoid
+                    // neurons) are each neuron's activation, reported as such.
+                    let key = if softmax { "probability" } else { "activation" };
                     let probabilities: Vec<Value> = ranked
                         .iter()
-                        .map(|&(j, p)| json!({"class": model.classes[j], "probability": p}))
+                        .map(|&(j, p)| json!({"class": model.classes[j], key: p}))
                         .collect();
                     json!({"input": name, "prediction": model.classes[ranked[0].0], "top": probabilities})
                 }
@@ -63,11 +67,11 @@ fn print_line(r: &Value, task: Task) {
                 .into_iter()
                 .flatten()
                 .map(|c| {
-                    format!(
-                        "{} ({:.1}%)",
-                        c["class"].as_str().unwrap_or_default(),
-                        100.0 * c["probability"].as_f64().unwrap_or(0.0)
-                    )
+                    let class = c["class"].as_str().unwrap_or_default();
+                    match (c["probability"].as_f64(), c["activation"].as_f64()) {
+                        (Some(p), _) => format!("{class} ({:.1}%)", 100.0 * p),
+                        (None, a) => format!("{class} (activation {:.3})", a.unwrap_or(f64::NAN)),
+                    }
                 })
                 .collect();
             println!("{name}: {}", ranked.join(", "));
