@@ -95,6 +95,11 @@ fn trains_on_a_small_data_set_and_writes_its_files() {
     let out = stdout(&o);
     assert!(out.contains("Epoch   2: cost"), "{out}");
     assert!(out.contains("/20 ("), "accuracy as correct/total: {out}");
+    assert!(
+        stderr(&o).is_empty(),
+        "no progress bar when stderr is not a terminal: {}",
+        stderr(&o)
+    );
     let h: Value = serde_json::from_slice(&std::fs::read(&history).unwrap()).unwrap();
     let epochs = h["epochs"].as_array().unwrap();
     assert_eq!(epochs.len(), 2);
