@@ -250,6 +250,23 @@ impl Core {
         Ok(())
     }
 
+    /// One more epoch; the first call fits `model` from scratch for one epoch.
+    fn partial_fit(&mut self, data: Dataset, model: Model) -> Result<()> {
+        match &self.fitted {
+            Some(f) => {
+                let model = f.model.clone();
+                self.fit(data, model, false, None)
+            }
+            None => {
+                let saved = self.params.max_iter;
+                self.params.max_iter = 1;
+                let result = self.fit(data, model, true, None);
+                self.params.max_iter = saved;
+                result
+            }
+        }
+    }
+
     fn outputs(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
         self.fitted()?.model.outputs(x)
     }
@@ -506,16 +523,10 @@ impl<L: Clone + Ord> MlpClassifier<L> {
     /// classes and the standardisation from this data).
     pub fn partial_fit(&mut self, x: ArrayView2<f32>, y: &[L]) -> Result<&mut Self> {
         if self.core.fitted.is_none() {
-            let saved = self.core.params.max_iter;
-            self.core.params.max_iter = 1;
-            let result = self.fit(x, y).map(|_| ());
-            self.core.params.max_iter = saved;
-            result?;
-            return Ok(self);
+            self.learn_classes(y)?;
         }
         let data = self.dataset(x, y)?;
-        let model = self.core.fitted()?.model.clone();
-        self.core.fit(data, model, false, None)?;
+        self.core.partial_fit(data, blank(Task::Classify))?;
         Ok(self)
     }
 
@@ -618,17 +629,8 @@ impl MlpRegressor {
         x: ArrayView2<f32>,
         y: ArrayView<f32, D>,
     ) -> Result<&mut Self> {
-        if self.core.fitted.is_none() {
-            let saved = self.core.params.max_iter;
-            self.core.params.max_iter = 1;
-            let result = self.fit(x, y).map(|_| ());
-            self.core.params.max_iter = saved;
-            result?;
-            return Ok(self);
-        }
         let data = Self::dataset(x, y)?;
-        let model = self.core.fitted()?.model.clone();
-        self.core.fit(data, model, false, None)?;
+        self.core.partial_fit(data, blank(Task::Regress))?;
         Ok(self)
     }
 

@@ -23,7 +23,11 @@ pub fn predict(
     json_out: bool,
 ) -> Result<(), Error> {
     let model = Model::load(model_path)?;
-    let softmax = model.net.layers.last().is_some_and(|l| l.activation == mlp::Activation::Softmax);
+    let softmax = model
+        .net
+        .layers
+        .last()
+        .is_some_and(|l| l.activation == mlp::Activation::Softmax);
     let mut results = Vec::new();
     for input in inputs {
         let samples = read_input(&model, input)?;
