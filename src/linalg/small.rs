@@ -29,7 +29,10 @@ pub fn try_gemm(
     {
         let (m, k) = a.dim();
         let n = b.ncols();
-        if m * n * k > MAX_MACS || !std::arch::is_x86_feature_detected!("avx512f") {
+        if m * n * k > MAX_MACS
+            || !std::arch::is_x86_feature_detected!("avx512f")
+            || !std::arch::is_x86_feature_detected!("avx512dq")
+        {
             return None;
         }
         let (sa, sb, sc) = (a.strides(), b.strides(), c.strides());
@@ -42,7 +45,7 @@ pub fn try_gemm(
             sc[0] as usize,
         );
         // SAFETY: the pointers and strides describe live views of the checked shapes; `c` is
-        // borrowed mutably so it overlaps neither input; AVX-512F was detected above.
+        // borrowed mutably so it overlaps neither input; AVX-512F and DQ were detected above.
         unsafe {
             if sb[1] == 1 {
                 return Some(avx512::nn(
@@ -240,7 +243,7 @@ mod avx512 {
 
     /// `C[i][:] ← β·C[i][:] + α·Σ_s A[i][s]·B[s][:]`; `A`: m×s with element strides `sa`,
     /// `B`: s×n (row stride ldb), `C`: m×n (row stride ldc).
-    #[target_feature(enable = "avx512f")]
+    #[target_feature(enable = "avx512f,avx512dq")]
     #[allow(clippy::too_many_arguments)]
     pub unsafe fn nn(
         m: usize,
@@ -281,7 +284,7 @@ mod avx512 {
         finite
     }
 
-    #[target_feature(enable = "avx512f")]
+    #[target_feature(enable = "avx512f,avx512dq")]
     #[allow(clippy::too_many_arguments)]
     #[inline(never)] // its own function: a clean register allocation for the accumulators
     unsafe fn nn_tile<const MR: usize, const NV: usize>(
@@ -306,7 +309,8 @@ mod avx512 {
             for (ii, row) in acc.iter_mut().enumerate() {
                 for (v, acc) in row.iter_mut().enumerate() {
                     let old = unsafe { _mm512_maskz_loadu_ps(masks[v], c.add(ii * ldc + v * L)) };
-                    *acc = _mm512_mul_ps(vb, old);
+                    // β = 1 (SGD without weight decay): 1·x is x, so skip the multiply.
+                    *acc = if beta == 1.0 { old } else { _mm512_mul_ps(vb, old) };
                 }
             }
         }
@@ -324,15 +328,17 @@ mod avx512 {
                 }
             }
         }
-        // x − x is 0 for finite x, NaN for NaN and ±∞; lanes outside the mask hold 0.
-        let mut poison = _mm512_setzero_ps();
+        // One classification per vector: the lanes that are NaN or ±∞ (lanes outside the
+        // mask hold 0).
+        const NOT_FINITE: i32 = 0x01 | 0x08 | 0x10 | 0x80; // QNaN, +∞, −∞, SNaN
+        let mut bad: __mmask16 = 0;
         for (ii, row) in acc.iter().enumerate() {
             for (v, &x) in row.iter().enumerate() {
-                poison = _mm512_add_ps(poison, _mm512_sub_ps(x, x));
+                bad |= _mm512_fpclass_ps_mask::<NOT_FINITE>(x);
                 unsafe { _mm512_mask_storeu_ps(c.add(ii * ldc + v * L), masks[v], x) };
             }
         }
-        _mm512_reduce_add_ps(poison) == 0.0
+        bad == 0
     }
 }
 
