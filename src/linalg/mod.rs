@@ -272,12 +272,12 @@ fn product<T: Float>(
 pub fn prefetch<T>(data: &[T]) {
     #[cfg(target_arch = "x86_64")]
     {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        use std::arch::x86_64::{_MM_HINT_T1, _mm_prefetch};
         let bytes = std::mem::size_of_val(data);
         let base = data.as_ptr() as *const i8;
         for offset in (0..bytes).step_by(64) {
             // SAFETY: a prefetch never faults, and the address lies inside `data`.
-            unsafe { _mm_prefetch(base.add(offset), _MM_HINT_T0) };
+            unsafe { _mm_prefetch(base.add(offset), _MM_HINT_T1) };
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
