@@ -139,7 +139,11 @@ mod avx512 {
         while i < m {
             let mr = (m - i).min(4);
             // Beyond 64 blocks the masks are all ones and cover only the first 64: walk all.
-            let all = if blocks >= 64 { u64::MAX } else { (1u64 << blocks) - 1 };
+            let all = if blocks >= 64 {
+                u64::MAX
+            } else {
+                (1u64 << blocks) - 1
+            };
             let bits = if blocks <= 64 && m <= MAX_ROWS {
                 rows[i..i + mr].iter().fold(0, |acc, b| acc | b)
             } else {
@@ -261,17 +265,32 @@ mod avx512 {
         // Tiles of up to 4 rows of C × 4 vectors of 16 columns: 16 accumulators.
         const COLS: usize = 4 * L;
         let mut finite = true;
+        // α·A[i..i+4][p] for every p, sample-major: each is then one broadcast from memory,
+        // computed once for all the column tiles of a row tile.
+        let mut on_stack = [0.0f32; 4 * 256];
+        let mut on_heap = Vec::new();
+        let coef: &mut [f32] = if s <= 256 {
+            &mut on_stack[..4 * s]
+        } else {
+            on_heap.resize(4 * s, 0.0);
+            &mut on_heap
+        };
         let mut i = 0;
         while i < m {
             let mr = (m - i).min(4);
+            for p in 0..s {
+                for ii in 0..mr {
+                    coef[p * 4 + ii] = alpha * unsafe { *a.add((i + ii) * sa[0] + p * sa[1]) };
+                }
+            }
             let mut j = 0;
             while j < n {
                 let nc = (n - j).min(COLS);
-                let (ap, bp, cp) = unsafe { (a.add(i * sa[0]), b.add(j), c.add(i * ldc + j)) };
+                let (kp, bp, cp) = (coef.as_ptr(), unsafe { b.add(j) }, unsafe { c.add(i * ldc + j) });
                 macro_rules! tile {
                     ($($mr:literal $nv:literal),*) => {
                         match (mr, nc.div_ceil(L)) {
-                            $(($mr, $nv) => finite &= unsafe { nn_tile::<$mr, $nv>(s, nc, alpha, ap, sa, bp, ldb, beta, cp, ldc) },)*
+                            $(($mr, $nv) => finite &= unsafe { nn_tile::<$mr, $nv>(s, nc, kp, bp, ldb, beta, cp, ldc) },)*
                             _ => unreachable!(),
                         }
                     };
@@ -290,9 +309,7 @@ mod avx512 {
     unsafe fn nn_tile<const MR: usize, const NV: usize>(
         s: usize,
         nc: usize,
-        alpha: f32,
-        a: *const f32,
-        sa: [usize; 2],
+        coef: *const f32,
         b: *const f32,
         ldb: usize,
         beta: f32,
@@ -322,9 +339,9 @@ mod avx512 {
             }
             #[allow(clippy::needless_range_loop)]
             for ii in 0..MR {
-                let coef = _mm512_set1_ps(alpha * unsafe { *a.add(ii * sa[0] + p * sa[1]) });
+                let k = _mm512_set1_ps(unsafe { *coef.add(p * 4 + ii) });
                 for v in 0..NV {
-                    acc[ii][v] = _mm512_fmadd_ps(coef, bv[v], acc[ii][v]);
+                    acc[ii][v] = _mm512_fmadd_ps(k, bv[v], acc[ii][v]);
                 }
             }
         }
@@ -448,12 +465,19 @@ mod tests {
         // past 128 rows every block is walked.
         for (m, n, k) in [(10, 30, 784), (9, 5, 1100), (130, 3, 40), (4, 4, 16)] {
             let a = Array2::from_shape_fn((m, k), |(i, p)| {
-                if (p / 16 + i) % 3 == 0 { ((i + p) % 7) as f32 - 3.0 } else { 0.0 }
+                if (p / 16 + i) % 3 == 0 {
+                    ((i + p) % 7) as f32 - 3.0
+                } else {
+                    0.0
+                }
             });
             let bt = filled(n, k, 2);
             let mut c = filled(m, n, 3);
             let want = naive(0.5, a.view(), bt.t(), 1.0, &c);
-            assert_eq!(try_gemm(0.5, a.view(), bt.t(), 1.0, &mut c.view_mut()), Some(true));
+            assert_eq!(
+                try_gemm(0.5, a.view(), bt.t(), 1.0, &mut c.view_mut()),
+                Some(true)
+            );
             close(&c, &want);
             // The same values with the zeros made −0: the same blocks count as blank.
             let neg = a.mapv(|v| if v == 0.0 { -0.0 } else { v });
