@@ -135,13 +135,19 @@ pub fn simd<R>(f: impl FnOnce() -> R) -> R {
         unsafe fn wide<R>(f: impl FnOnce() -> R) -> R {
             f()
         }
-        if std::arch::is_x86_feature_detected!("avx512bw") && std::arch::is_x86_feature_detected!("avx512dq")
-        {
-            // SAFETY: the features were detected just above.
+        if has_avx512() {
+            // SAFETY: the features were detected.
             return unsafe { wide(f) };
         }
     }
     f()
+}
+
+/// True when the processor has the AVX-512 parts [`simd`] compiles for.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub fn has_avx512() -> bool {
+    std::arch::is_x86_feature_detected!("avx512bw") && std::arch::is_x86_feature_detected!("avx512dq")
 }
 
 /// `y[i] = f(x[i])` in blocks of 16, the last one through a padded copy, so that every element
