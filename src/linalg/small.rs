@@ -265,28 +265,36 @@ mod avx512 {
         // Tiles of up to 4 rows of C × 4 vectors of 16 columns: 16 accumulators.
         const COLS: usize = 4 * L;
         let mut finite = true;
-        // α·A[i..i+4][p] for every p, sample-major: each is then one broadcast from memory,
-        // computed once for all the column tiles of a row tile.
-        let mut on_stack = [0.0f32; 4 * 256];
+        // α·A[i][p] for every row tile (4 rows, sample-major within it): each is then one
+        // broadcast from memory, computed once for all the column tiles.
+        let row_tiles = m.div_ceil(4);
+        let mut on_stack = [0.0f32; 4096];
         let mut on_heap = Vec::new();
-        let coef: &mut [f32] = if s <= 256 {
-            &mut on_stack[..4 * s]
+        let coef: &mut [f32] = if 4 * s * row_tiles <= on_stack.len() {
+            &mut on_stack[..4 * s * row_tiles]
         } else {
-            on_heap.resize(4 * s, 0.0);
+            on_heap.resize(4 * s * row_tiles, 0.0);
             &mut on_heap
         };
-        let mut i = 0;
-        while i < m {
-            let mr = (m - i).min(4);
+        for i in 0..m {
             for p in 0..s {
-                for ii in 0..mr {
-                    coef[p * 4 + ii] = alpha * unsafe { *a.add((i + ii) * sa[0] + p * sa[1]) };
-                }
+                coef[(i / 4) * 4 * s + p * 4 + i % 4] = alpha * unsafe { *a.add(i * sa[0] + p * sa[1]) };
             }
-            let mut j = 0;
-            while j < n {
-                let nc = (n - j).min(COLS);
-                let (kp, bp, cp) = (coef.as_ptr(), unsafe { b.add(j) }, unsafe { c.add(i * ldc + j) });
+        }
+        // Column tiles outside, row tiles inside: the tile's columns of B (s × 64 values) stay
+        // in the level-1 cache for every row tile, instead of all of B passing through it once
+        // per row tile.
+        let mut j = 0;
+        while j < n {
+            let nc = (n - j).min(COLS);
+            let mut i = 0;
+            while i < m {
+                let mr = (m - i).min(4);
+                let (kp, bp, cp) = (
+                    unsafe { coef.as_ptr().add((i / 4) * 4 * s) },
+                    unsafe { b.add(j) },
+                    unsafe { c.add(i * ldc + j) },
+                );
                 macro_rules! tile {
                     ($($mr:literal $nv:literal),*) => {
                         match (mr, nc.div_ceil(L)) {
@@ -296,9 +304,9 @@ mod avx512 {
                     };
                 }
                 tile!(1 1, 1 2, 1 3, 1 4, 2 1, 2 2, 2 3, 2 4, 3 1, 3 2, 3 3, 3 4, 4 1, 4 2, 4 3, 4 4);
-                j += nc;
+                i += mr;
             }
-            i += mr;
+            j += nc;
         }
         finite
     }
