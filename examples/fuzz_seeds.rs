@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(std::env::args().nth(1).ok_or("usage: fuzz_seeds DIR")?);
-    for sub in ["idx", "model", "checkpoint"] {
+    for sub in ["idx", "model", "checkpoint", "csv"] {
         std::fs::create_dir_all(dir.join(sub))?;
     }
     let images = encode_idx(&[3, 4, 4], &(0..48).map(|i| (i * 5) as u8).collect::<Vec<_>>());
@@ -74,6 +74,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &spec,
         &progress,
         &optim,
+    )?;
+    std::fs::write(
+        dir.join("csv/iris.csv"),
+        "sepal_length,sepal_width,species\n5.1,3.5,setosa\n7.0,3.2,versicolor\n6.3,NA,virginica\n",
+    )?;
+    std::fs::write(
+        dir.join("csv/numbers.csv"),
+        "a,b,y\n1,2,0.5\n3,4,1.5\n\"5\",6,2\n",
     )?;
     Ok(())
 }

@@ -90,7 +90,12 @@ impl Csv {
     /// Reads a comma-separated file whose first row names the columns.
     pub fn read(path: &Path) -> Result<Csv> {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(file);
+        Self::from_reader(file, path)
+    }
+
+    /// Reads CSV text from `reader`; `path` names it in errors.
+    pub fn from_reader(reader: impl std::io::Read, path: &Path) -> Result<Csv> {
+        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(reader);
         let bad = |e: csv::Error| {
             let line = e.position().map_or(0, |p| p.line());
             let message = match e.kind() {
