@@ -84,8 +84,7 @@ macro_rules! t {
     };
 }
 
-fn text_style<DB: DrawingBackend>(size: f64, pos: Pos, area: &DrawingArea<DB, Shift>) -> TextStyle<'static> {
-    let _ = area;
+fn text_style(size: f64, pos: Pos) -> TextStyle<'static> {
     TextStyle::from((FONT, size).into_font()).pos(pos)
 }
 
@@ -117,7 +116,7 @@ impl Figure for LearningCurves<'_> {
         t!(header.draw(&Text::new(
             self.subtitle.clone(),
             (550, 25),
-            text_style(17.0, centre(), &header)
+            text_style(17.0, centre())
         )));
         let (left, right) = body.split_horizontally(550);
         let epochs = self.epochs;
@@ -236,12 +235,12 @@ impl Figure for ConfusionMatrix<'_> {
         t!(root.draw(&Text::new(
             self.title.clone(),
             (380, 30),
-            text_style(20.0, centre(), root)
+            text_style(20.0, centre())
         )));
         t!(root.draw(&Text::new(
             "predicted class",
             (x0 + side / 2, 75),
-            text_style(17.0, centre(), root)
+            text_style(17.0, centre())
         )));
         t!(root.draw(&Text::new(
             "true class",
@@ -254,12 +253,12 @@ impl Figure for ConfusionMatrix<'_> {
             t!(root.draw(&Text::new(
                 name.clone(),
                 (x0 + mid, y0 - 14),
-                text_style(label_size, centre(), root)
+                text_style(label_size, centre())
             )));
             t!(root.draw(&Text::new(
                 name.clone(),
                 (x0 - 8, y0 + mid),
-                text_style(label_size, Pos::new(HPos::Right, VPos::Center), root)
+                text_style(label_size, Pos::new(HPos::Right, VPos::Center))
             )));
         }
         for (t, row) in self.counts.iter().enumerate() {
@@ -449,11 +448,11 @@ impl Figure for NetworkDiagram<'_> {
             } else {
                 format!("{} neurons", self.sizes[l])
             };
-            t!(root.draw(&Text::new(note, (x, 66), text_style(14.0, centre(), root))));
+            t!(root.draw(&Text::new(note, (x, 66), text_style(14.0, centre()))));
             for &(j, (cx, cy)) in layer {
                 let at = (cx as i32, cy as i32);
                 match j {
-                    None => t!(root.draw(&Text::new("⋮", at, text_style(30.0, centre(), root)))),
+                    None => t!(root.draw(&Text::new("⋮", at, text_style(30.0, centre())))),
                     Some(_) => {
                         let fill = match self.highlight {
                             Highlight::Layer(h) if h == l => RGBColor(253, 208, 162),
