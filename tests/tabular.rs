@@ -124,6 +124,21 @@ fn csv_regressor_and_npy_inputs() {
     let e: Value =
         serde_json::from_str(&stdout(&mlp(&["eval", s(&model), "--csv", s(&csv), "--json"]))).unwrap();
     assert!(e["r2"].as_f64().unwrap() > 0.95, "{e}");
+    fails_with(
+        &["eval", s(&model), "--data-dir", s(dir.path())],
+        &["trained on tabular data (features a, b)", "--csv"],
+    );
+    fails_with(
+        &[
+            "eval",
+            s(&model),
+            "--csv",
+            s(&csv),
+            "--confusion-png",
+            s(&dir.path().join("c.png")),
+        ],
+        &["regressor"],
+    );
 
     use ndarray_npy::WriteNpyExt;
     let (x, y) = (dir.path().join("x.npy"), dir.path().join("y.npy"));

@@ -800,7 +800,15 @@ struct EvalJson<'a> {
 }
 
 fn eval(model: &Path, data: &DataArgs, json: bool, confusion_png: Option<&Path>) -> Result<(), Error> {
-    let net: Network<f32> = model_io::load(model)?;
+    let loaded = mlp::Model::load(model)?;
+    if !loaded.features.is_empty() {
+        return Err(Error::Invalid(format!(
+            "{} was trained on tabular data (features {}); evaluate it with --csv FILE",
+            model.display(),
+            loaded.features.join(", ")
+        )));
+    }
+    let net = loaded.net;
     let test_set = mnist::load_test(&data_dir(data)?)?;
     let e = train::evaluate(&net, &test_set)?;
     if let Some(path) = confusion_png {
