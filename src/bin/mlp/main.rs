@@ -23,7 +23,8 @@ mod predict;
 mod tabular;
 
 /// Multilayer perceptrons from first principles: perceptron gates, sigmoid networks trained by
-/// backpropagation and mini-batch stochastic gradient descent, MNIST digits.
+/// backpropagation and mini-batch stochastic gradient descent, MNIST digits, tabular data.
+/// Start with `mlp data fetch mnist`, then `mlp train`.
 #[derive(Parser)]
 #[command(name = "mlp", version, about, long_about = None)]
 struct Cli {
@@ -39,7 +40,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Train a network on MNIST with mini-batch SGD; report test accuracy after each epoch.
+    /// Train a network on MNIST (or on a CSV / .npy table with --csv / --npy) with mini-batch
+    /// SGD; report test accuracy after each epoch.
     Train(Box<TrainArgs>),
     /// Test accuracy and confusion matrix of a saved model on the MNIST test set, or on a CSV
     /// file (accuracy, or R² for a regressor).
