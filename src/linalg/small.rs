@@ -267,18 +267,22 @@ mod avx512 {
         let mut finite = true;
         // α·A[i][p] for every row tile (4 rows, sample-major within it): each is then one
         // broadcast from memory, computed once for all the column tiles.
+        // Left uninitialised (zeroing 16 KB on every call cost 3 % of training): every entry
+        // a tile reads is written below.
         let row_tiles = m.div_ceil(4);
-        let mut on_stack = [0.0f32; 4096];
+        let needed = 4 * s * row_tiles;
+        let mut on_stack = [std::mem::MaybeUninit::<f32>::uninit(); 4096];
         let mut on_heap = Vec::new();
-        let coef: &mut [f32] = if 4 * s * row_tiles <= on_stack.len() {
-            &mut on_stack[..4 * s * row_tiles]
+        let coef: *mut f32 = if needed <= on_stack.len() {
+            on_stack.as_mut_ptr().cast()
         } else {
-            on_heap.resize(4 * s * row_tiles, 0.0);
-            &mut on_heap
+            on_heap.resize(needed, 0.0f32);
+            on_heap.as_mut_ptr()
         };
         for i in 0..m {
             for p in 0..s {
-                coef[(i / 4) * 4 * s + p * 4 + i % 4] = alpha * unsafe { *a.add(i * sa[0] + p * sa[1]) };
+                let at = (i / 4) * 4 * s + p * 4 + i % 4;
+                unsafe { *coef.add(at) = alpha * *a.add(i * sa[0] + p * sa[1]) };
             }
         }
         // Column tiles outside, row tiles inside: the tile's columns of B (s × 64 values) stay
@@ -291,7 +295,7 @@ mod avx512 {
             while i < m {
                 let mr = (m - i).min(4);
                 let (kp, bp, cp) = (
-                    unsafe { coef.as_ptr().add((i / 4) * 4 * s) },
+                    unsafe { coef.add((i / 4) * 4 * s).cast_const() },
                     unsafe { b.add(j) },
                     unsafe { c.add(i * ldc + j) },
                 );
