@@ -123,11 +123,18 @@ impl Dataset {
     /// next [`fill_batch`](Self::fill_batch) of them does not wait for memory: a shuffled
     /// mini-batch reads rows scattered over the whole (47 MB for MNIST) data set.
     pub fn prefetch(&self, indices: &[usize]) {
-        for &i in indices {
-            match &self.features {
-                Features::Pixels(p) => crate::linalg::prefetch(p.row(i).as_slice().unwrap_or(&[])),
-                Features::Values(v) => crate::linalg::prefetch(v.row(i).as_slice().unwrap_or(&[])),
+        fn rows<T>(x: &Array2<T>, indices: &[usize]) {
+            // Whole-array slices: no view is built per row.
+            if let Some(all) = x.as_slice() {
+                let d = x.ncols();
+                for &i in indices {
+                    crate::linalg::prefetch(&all[i * d..(i + 1) * d]);
+                }
             }
+        }
+        match &self.features {
+            Features::Pixels(p) => rows(p, indices),
+            Features::Values(v) => rows(v, indices),
         }
     }
 
