@@ -153,23 +153,21 @@ impl Core {
             )));
         }
         let m = self.batch_size(n);
+        // A wrong width is an error that keeps the fitted state (taken below).
+        if let Some(f) = self.fitted.as_ref().filter(|_| !fresh)
+            && f.model.net.n_inputs() != x.ncols()
+        {
+            return Err(Error::Mismatch(format!(
+                "the estimator was fitted on {} features but x has {}",
+                f.model.net.n_inputs(),
+                x.ncols()
+            )));
+        }
         let fitted = match (fresh, self.fitted.take()) {
             (false, Some(mut f)) => {
                 if let Some(s) = &f.model.standardizer {
                     s.transform_inplace(x.view_mut())?;
                 }
-                f.model
-                    .net
-                    .n_inputs()
-                    .eq(&x.ncols())
-                    .then_some(())
-                    .ok_or_else(|| {
-                        Error::Mismatch(format!(
-                            "the estimator was fitted on {} features but x has {}",
-                            f.model.net.n_inputs(),
-                            x.ncols()
-                        ))
-                    })?;
                 f.optim.decay = p.alpha / m as f64;
                 f
             }

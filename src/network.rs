@@ -215,7 +215,7 @@ impl<T: Float> Network<T> {
                 a.as_slice_mut().expect("row-major"),
                 z.as_slice_mut().expect("row-major"),
             );
-            add_bias_activate_fast(act, biases, a, z);
+            add_bias_activate(act, biases, a, z);
         }
         ws.z[self.layers.len() - 1].slice(s![..m, ..])
     }
@@ -307,33 +307,16 @@ impl<T: Float> Network<T> {
     }
 }
 
-/// [`add_bias_activate`] compiled for AVX-512 where the processor has it, so its loops run 16
-/// wide. (Through [`crate::linalg::simd`] the closure stayed a separate SSE function: LLVM did not inline it.)
-/// The arithmetic is the same either way.
-fn add_bias_activate_fast<T: Float>(act: Activation, biases: &[T], a: &mut [T], z: &mut [T]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2")]
-        unsafe fn wide<T: Float>(act: Activation, biases: &[T], a: &mut [T], z: &mut [T]) {
-            add_bias_activate(act, biases, a, z)
+crate::linalg::simd_fn! {
+    /// `A += b` (each row), then `Z = f(A)`, over whole row-major matrices.
+    fn add_bias_activate<T: Float>(act: Activation, biases: &[T], a: &mut [T], z: &mut [T]) {
+        for row in a.chunks_exact_mut(biases.len()) {
+            for (a, &b) in row.iter_mut().zip(biases) {
+                *a += b;
+            }
         }
-        if crate::linalg::has_avx512() {
-            // SAFETY: the features were detected.
-            return unsafe { wide(act, biases, a, z) };
-        }
+        act.apply_rows(a, z, biases.len());
     }
-    add_bias_activate(act, biases, a, z)
-}
-
-/// `A += b` (each row), then `Z = f(A)`, over whole row-major matrices.
-#[inline(always)]
-fn add_bias_activate<T: Float>(act: Activation, biases: &[T], a: &mut [T], z: &mut [T]) {
-    for row in a.chunks_exact_mut(biases.len()) {
-        for (a, &b) in row.iter_mut().zip(biases) {
-            *a += b;
-        }
-    }
-    act.apply_rows(a, z, biases.len());
 }
 
 /// The gradient equations of backpropagation, for one layer and a mini-batch of `m` rows:

@@ -8,6 +8,7 @@ use crate::model_io::write_atomic;
 use crate::network::Network;
 use crate::train::EpochReport;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
@@ -125,20 +126,13 @@ impl Figure for LearningCurves<'_> {
 
         let cost: Vec<(f64, f64)> = epochs.iter().map(|e| (e.epoch as f64, e.train_cost)).collect();
         let top = cost.iter().map(|c| c.1).fold(0.0, f64::max) * 1.05;
-        let mut chart = t!(ChartBuilder::on(&left)
-            .caption("training cost per sample", (FONT, 18))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(65)
-            .build_cartesian_2d(first..last, 0.0..top.max(1e-9)));
-        t!(chart
-            .configure_mesh()
-            .x_desc("epoch")
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_desc("cost")
-            .label_style((FONT, 14))
-            .axis_desc_style((FONT, 15))
-            .draw());
+        let mut chart = epoch_chart(
+            &left,
+            "training cost per sample",
+            first..last,
+            0.0..top.max(1e-9),
+            "cost",
+        )?;
         t!(chart.draw_series(LineSeries::new(cost, COLOURS[0].stroke_width(2))));
 
         // Classification: accuracy in %; regression and autoencoders: the error.
@@ -179,20 +173,7 @@ impl Figure for LearningCurves<'_> {
         } else {
             (0.0, 1.0)
         };
-        let mut chart = t!(ChartBuilder::on(&right)
-            .caption(title, (FONT, 18))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(65)
-            .build_cartesian_2d(first..last, lo..hi));
-        t!(chart
-            .configure_mesh()
-            .x_desc("epoch")
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_desc(unit)
-            .label_style((FONT, 14))
-            .axis_desc_style((FONT, 15))
-            .draw());
+        let mut chart = epoch_chart(&right, title, first..last, lo..hi, unit)?;
         for (i, (name, points)) in lines.into_iter().enumerate() {
             let colour = COLOURS[i + 1];
             t!(chart.draw_series(LineSeries::new(points, colour.stroke_width(2))))
@@ -212,6 +193,31 @@ impl Figure for LearningCurves<'_> {
             .draw());
         Ok(())
     }
+}
+
+/// Axes with the epochs across and `y_desc` up, ready for lines.
+fn epoch_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    caption: &str,
+    epochs: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    y_desc: &str,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    let mut chart = t!(ChartBuilder::on(area)
+        .caption(caption, (FONT, 18))
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(65)
+        .build_cartesian_2d(epochs, y));
+    t!(chart
+        .configure_mesh()
+        .x_desc("epoch")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_desc(y_desc)
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 15))
+        .draw());
+    Ok(chart)
 }
 
 /// A confusion matrix: rows the true class, columns the predicted one, each cell shaded by

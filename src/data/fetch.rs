@@ -6,7 +6,7 @@
 //! file that passes as complete. Files already present and verified are not fetched again.
 
 use crate::error::{Error, Result};
-use md5::{Digest, Md5};
+use md5::Md5;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -272,15 +272,6 @@ fn verify(path: &Path, file: &RemoteFile) -> Result<Result<(), String>> {
 }
 
 fn md5_hex(path: &Path) -> Result<String> {
-    let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut hasher = Md5::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    super::verify::hex_digest::<Md5>(file).map_err(|e| Error::io(path, e))
 }

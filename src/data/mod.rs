@@ -97,11 +97,7 @@ impl Dataset {
                     let (src, dst) = (p.row(i), x_row.as_slice_mut());
                     match (src.as_slice(), dst) {
                         // Contiguous rows (always, for our own buffers): a loop LLVM vectorises.
-                        (Some(src), Some(dst)) => crate::linalg::simd(|| {
-                            for (x, &b) in dst.iter_mut().zip(src) {
-                                *x = T::from_byte(b) * scale;
-                            }
-                        }),
+                        (Some(src), Some(dst)) => pixels_to_values(src, dst, scale),
                         _ => x_row.zip_mut_with(&p.row(i), |x, &b| *x = T::from_byte(b) * scale),
                     }
                 }
@@ -186,6 +182,15 @@ impl Dataset {
     /// The first `n` samples (or all, if fewer): for quick runs and tests.
     pub fn truncated(&self, n: usize) -> Dataset {
         self.select(&(0..n.min(self.len())).collect::<Vec<_>>())
+    }
+}
+
+crate::linalg::simd_fn! {
+    /// `dst[i] = src[i] · scale`: bytes to feature values.
+    fn pixels_to_values<T: Float>(src: &[u8], dst: &mut [T], scale: T) {
+        for (x, &b) in dst.iter_mut().zip(src) {
+            *x = T::from_byte(b) * scale;
+        }
     }
 }
 

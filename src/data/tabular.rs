@@ -218,6 +218,23 @@ impl Csv {
         })
     }
 
+    /// [`extract`](Self::extract) with the columns given by name (all columns when `features`
+    /// is empty).
+    pub fn extract_named(
+        &self,
+        features: &[String],
+        target: Option<&str>,
+        drop_missing: bool,
+    ) -> Result<Tabular> {
+        let features: Vec<usize> = if features.is_empty() {
+            (0..self.header.len()).collect()
+        } else {
+            features.iter().map(|f| self.column(f)).collect::<Result<_>>()?
+        };
+        let target = target.map(|t| self.column(t)).transpose()?;
+        self.extract(&features, target, drop_missing)
+    }
+
     fn error(&self, line: u64, column: usize, message: String) -> Error {
         Error::Csv {
             path: self.path.clone(),
@@ -434,14 +451,6 @@ fn read_npy<D: ndarray::Dimension>(path: &Path) -> Result<ndarray::Array<f32, D>
     match ndarray::Array::<f32, D>::read_npy(open(path)?) {
         Ok(a) => Ok(a),
         Err(e) => Err(fail(e)),
-    }
-}
-
-/// The features of `data` as an `n × d` array of `f32` (pixels scaled to [0, 1]).
-pub fn features_f32(data: &Dataset) -> Array2<f32> {
-    match &data.features {
-        Features::Values(v) => v.clone(),
-        Features::Pixels(p) => p.mapv(|b| b as f32 / 255.0),
     }
 }
 

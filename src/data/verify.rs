@@ -77,17 +77,21 @@ pub fn decompressed_sha256(path: &Path) -> Result<String> {
     let mut head = [0u8; 2];
     let got = file.read(&mut head).map_err(|e| Error::io(path, e))?;
     let start = std::io::Cursor::new(head[..got].to_vec());
-    let mut reader: Box<dyn Read> = if got == 2 && head == [0x1f, 0x8b] {
+    let reader: Box<dyn Read> = if got == 2 && head == [0x1f, 0x8b] {
         Box::new(flate2::read::MultiGzDecoder::new(start.chain(file)))
     } else {
         Box::new(start.chain(file))
     };
-    let mut hasher = Sha256::new();
+    hex_digest::<Sha256>(reader)
+        .map_err(|e| Error::format(path, 0, format!("cannot be read or decompressed: {e}")))
+}
+
+/// The digest `D` (SHA-256, MD5, …) of everything `reader` yields, in lowercase hex.
+pub fn hex_digest<D: Digest>(mut reader: impl Read) -> std::io::Result<String> {
+    let mut hasher = D::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = reader
-            .read(&mut buf)
-            .map_err(|e| Error::format(path, 0, format!("cannot be read or decompressed: {e}")))?;
+        let n = reader.read(&mut buf)?;
         if n == 0 {
             break;
         }

@@ -123,27 +123,37 @@ pub fn exp_f32(x: f32) -> f32 {
     e_r * f32::from_bits(((n as i32 + 127) << 23) as u32)
 }
 
-/// Runs `f` compiled for AVX-512 when the processor has it, so that the plain loops inside
-/// (elementwise activations, byte conversions) vectorise 16 wide instead of SSE2's 4. The
-/// arithmetic is the same either way (no fused multiply-adds are introduced), so results do
-/// not depend on the path taken.
-#[inline(always)]
-pub fn simd<R>(f: impl FnOnce() -> R) -> R {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2")]
-        unsafe fn wide<R>(f: impl FnOnce() -> R) -> R {
-            f()
+/// Defines a function whose body is compiled twice, for AVX-512 and for the baseline, and
+/// runs the AVX-512 copy when the processor has it, so that its plain loops (elementwise
+/// activations, byte conversions) vectorise 16 wide instead of SSE2's 4. The arithmetic is
+/// the same either way (no fused multiply-adds are introduced), so results do not depend on
+/// the path taken. The body is a named function because a closure handed to a
+/// `#[target_feature]` function is not reliably inlined into it: the bias-and-activation pass
+/// stayed SSE that way.
+macro_rules! simd_fn {
+    ($(#[$attr:meta])* $vis:vis fn $name:ident<T: Float>($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
+        $(#[$attr])*
+        $vis fn $name<T: $crate::linalg::Float>($($arg: $ty),*) $(-> $ret)? {
+            #[inline(always)]
+            fn body<T: $crate::linalg::Float>($($arg: $ty),*) $(-> $ret)? $body
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2")]
+                unsafe fn wide<T: $crate::linalg::Float>($($arg: $ty),*) $(-> $ret)? {
+                    body($($arg),*)
+                }
+                if $crate::linalg::has_avx512() {
+                    // SAFETY: the features were detected.
+                    return unsafe { wide($($arg),*) };
+                }
+            }
+            body($($arg),*)
         }
-        if has_avx512() {
-            // SAFETY: the features were detected.
-            return unsafe { wide(f) };
-        }
-    }
-    f()
+    };
 }
+pub(crate) use simd_fn;
 
-/// True when the processor has the AVX-512 parts [`simd`] compiles for.
+/// True when the processor has the AVX-512 parts [`simd_fn`] compiles for.
 #[cfg(target_arch = "x86_64")]
 #[inline]
 pub fn has_avx512() -> bool {
@@ -201,9 +211,15 @@ pub fn gemm_finite<T: Float>(
 /// True when no value is NaN or infinite. `x − x` is 0 for finite `x` and NaN for NaN and
 /// ±∞, and a NaN poisons a sum; 16 independent sums (no early exit) run as vector code.
 pub fn all_finite<T: Float>(x: ArrayView2<T>) -> bool {
-    #[inline(always)]
+    match x.as_slice_memory_order() {
+        Some(values) => all_finite_slice(values),
+        None => x.iter().all(|v| v.is_finite()),
+    }
+}
+
+simd_fn! {
     #[allow(clippy::eq_op)] // x − x is the test itself
-    fn check<T: Float>(values: &[T]) -> bool {
+    fn all_finite_slice<T: Float>(values: &[T]) -> bool {
         let mut lanes = [T::zero(); 16];
         let mut chunks = values.chunks_exact(16);
         for chunk in &mut chunks {
@@ -213,10 +229,6 @@ pub fn all_finite<T: Float>(x: ArrayView2<T>) -> bool {
         }
         let tail = chunks.remainder().iter().fold(T::zero(), |acc, &v| acc + (v - v));
         lanes.iter().fold(tail, |acc, &l| acc + l) == T::zero()
-    }
-    match x.as_slice_memory_order() {
-        Some(values) => simd(|| check(values)),
-        None => x.iter().all(|v| v.is_finite()),
     }
 }
 

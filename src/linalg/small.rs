@@ -88,6 +88,32 @@ pub fn try_gemm(
 mod avx512 {
     use std::arch::x86_64::*;
 
+    /// Calls `$tile::<MR, NR>(…)` for a tile shape `(MR, NR)` of at most 4 × 4: each shape is
+    /// compiled on its own, so that its accumulators stay in registers.
+    macro_rules! by_shape {
+        ($shape:expr, $tile:ident($($arg:expr),*)) => {
+            match $shape {
+                (1, 1) => $tile::<1, 1>($($arg),*),
+                (1, 2) => $tile::<1, 2>($($arg),*),
+                (1, 3) => $tile::<1, 3>($($arg),*),
+                (1, 4) => $tile::<1, 4>($($arg),*),
+                (2, 1) => $tile::<2, 1>($($arg),*),
+                (2, 2) => $tile::<2, 2>($($arg),*),
+                (2, 3) => $tile::<2, 3>($($arg),*),
+                (2, 4) => $tile::<2, 4>($($arg),*),
+                (3, 1) => $tile::<3, 1>($($arg),*),
+                (3, 2) => $tile::<3, 2>($($arg),*),
+                (3, 3) => $tile::<3, 3>($($arg),*),
+                (3, 4) => $tile::<3, 4>($($arg),*),
+                (4, 1) => $tile::<4, 1>($($arg),*),
+                (4, 2) => $tile::<4, 2>($($arg),*),
+                (4, 3) => $tile::<4, 3>($($arg),*),
+                (4, 4) => $tile::<4, 4>($($arg),*),
+                _ => unreachable!("tiles are at most 4 × 4"),
+            }
+        };
+    }
+
     /// Lanes of a 512-bit register.
     const L: usize = 16;
 
@@ -153,15 +179,8 @@ mod avx512 {
             while j < n {
                 let nr = (n - j).min(4);
                 let (ap, bp, cp) = unsafe { (a.add(i * lda), b.add(j * ldb), c.add(i * ldc + j)) };
-                macro_rules! tile {
-                    ($($mr:literal $nr:literal),*) => {
-                        match (mr, nr) {
-                            $(($mr, $nr) => finite &= unsafe { nt_tile::<$mr, $nr>(bits, k, alpha, ap, lda, bp, ldb, beta, cp, ldc) },)*
-                            _ => unreachable!(),
-                        }
-                    };
-                }
-                tile!(1 1, 1 2, 1 3, 1 4, 2 1, 2 2, 2 3, 2 4, 3 1, 3 2, 3 3, 3 4, 4 1, 4 2, 4 3, 4 4);
+                finite &=
+                    unsafe { by_shape!((mr, nr), nt_tile(bits, k, alpha, ap, lda, bp, ldb, beta, cp, ldc)) };
                 j += nr;
             }
             i += mr;
@@ -299,15 +318,8 @@ mod avx512 {
                     unsafe { b.add(j) },
                     unsafe { c.add(i * ldc + j) },
                 );
-                macro_rules! tile {
-                    ($($mr:literal $nv:literal),*) => {
-                        match (mr, nc.div_ceil(L)) {
-                            $(($mr, $nv) => finite &= unsafe { nn_tile::<$mr, $nv>(s, nc, kp, bp, ldb, beta, cp, ldc) },)*
-                            _ => unreachable!(),
-                        }
-                    };
-                }
-                tile!(1 1, 1 2, 1 3, 1 4, 2 1, 2 2, 2 3, 2 4, 3 1, 3 2, 3 3, 3 4, 4 1, 4 2, 4 3, 4 4);
+                finite &=
+                    unsafe { by_shape!((mr, nc.div_ceil(L)), nn_tile(s, nc, kp, bp, ldb, beta, cp, ldc)) };
                 i += mr;
             }
             j += nc;

@@ -119,17 +119,8 @@ fn read_input(model: &Model, path: &Path) -> Result<Samples, Error> {
             })
         }
         "csv" => {
-            let csv = Csv::read(path)?;
-            let columns: Vec<usize> = if model.features.is_empty() {
-                (0..csv.header.len()).collect()
-            } else {
-                model
-                    .features
-                    .iter()
-                    .map(|f| csv.column(f))
-                    .collect::<Result<_, _>>()?
-            };
-            Ok(rows(csv.extract(&columns, None, false)?.x))
+            let table = Csv::read(path)?.extract_named(&model.features, None, false)?;
+            Ok(rows(table.x))
         }
         "npy" => Ok(rows(read_npy_2d(path)?)),
         _ => {

@@ -4,11 +4,13 @@
 use super::{Sizes, TrainArgs};
 use clap::Args;
 use mlp::data::tabular::{Csv, Tabular, Task};
-use mlp::estimator::{MlpClassifier, MlpRegressor, OnEpoch, Params, r2_score};
+use mlp::data::{Dataset, Features, Targets};
+use mlp::estimator::{MlpClassifier, MlpRegressor, OnEpoch, Params};
 use mlp::optim::Optimizer;
+use mlp::train;
 use mlp::train::EpochReport;
 use mlp::{Error, Model};
-use ndarray::{Array2, Axis};
+use ndarray::Axis;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -155,13 +157,8 @@ fn tables(args: &TrainArgs) -> Result<(Tabular, Option<Tabular>), Error> {
         _ => unreachable!("clap requires --target with --csv and --npy-target with --npy"),
     };
     if let Some(path) = &t.test_csv {
-        let csv = Csv::read(path)?;
-        let features = all
-            .feature_names
-            .iter()
-            .map(|name| csv.column(name))
-            .collect::<Result<Vec<_>, _>>()?;
-        let test = csv.extract(&features, Some(csv.column(&all.target_name)?), t.drop_missing)?;
+        let test =
+            Csv::read(path)?.extract_named(&all.feature_names, Some(&all.target_name), t.drop_missing)?;
         return Ok((all, Some(test)));
     }
     match t.test_split.unwrap_or(0.2) {
@@ -369,47 +366,47 @@ pub fn eval(
             model_path.display()
         )));
     }
-    let csv = Csv::read(csv_path)?;
-    let features = model
-        .features
-        .iter()
-        .map(|f| csv.column(f))
-        .collect::<Result<Vec<_>, _>>()?;
-    let table = csv.extract(&features, Some(csv.column(&model.target)?), drop_missing)?;
+    let table = Csv::read(csv_path)?.extract_named(&model.features, Some(&model.target), drop_missing)?;
+    let n = table.y.len();
+    let x = model.prepare(table.x.view())?;
     match model.task {
         Task::Classify => {
-            let predicted = model.predict_indices(table.x.view())?;
-            let k = model.classes.len();
-            let mut confusion = vec![vec![0usize; k]; k];
-            let mut unknown = 0;
-            for (p, y) in predicted.iter().zip(&table.y) {
-                match model.classes.iter().position(|c| c == y.trim()) {
-                    Some(t) => confusion[t][*p] += 1,
-                    None => unknown += 1,
+            // Rows whose class the model never saw are counted as wrong.
+            let (mut rows, mut labels) = (Vec::new(), Vec::new());
+            for (r, y) in table.y.iter().enumerate() {
+                if let Some(c) = model.classes.iter().position(|c| c == y.trim()) {
+                    rows.push(r);
+                    labels.push(c as u8);
                 }
             }
-            let correct: usize = (0..k).map(|c| confusion[c][c]).sum();
-            let n = table.y.len();
-            let accuracy = correct as f64 / n as f64;
+            let known = Dataset {
+                features: Features::Values(x.select(Axis(0), &rows)),
+                labels,
+                n_classes: model.classes.len(),
+                targets: Targets::Classes,
+            };
+            let e = train::evaluate(&model.net, &known)?;
+            let unknown = n - rows.len();
+            let accuracy = e.correct as f64 / n as f64;
             if let Some(path) = confusion_png {
                 let figure = mlp::plot::ConfusionMatrix {
                     classes: &model.classes,
-                    counts: &confusion,
+                    counts: &e.confusion,
                     title: format!("{}: accuracy {:.2}%", csv_path.display(), 100.0 * accuracy),
                 };
                 mlp::plot::save(&figure, path)?;
             }
             if json {
-                let out = json!({"accuracy": accuracy, "classes": model.classes, "confusion": confusion, "unknown_classes": unknown});
+                let out = json!({"accuracy": accuracy, "classes": model.classes, "confusion": e.confusion, "unknown_classes": unknown});
                 println!("{out}");
                 return Ok(());
             }
-            println!("Accuracy: {correct}/{n} ({:.2}%)", 100.0 * accuracy);
+            println!("Accuracy: {}/{n} ({:.2}%)", e.correct, 100.0 * accuracy);
             if unknown > 0 {
                 println!("({unknown} rows have a class the model was not trained on)");
             }
             println!("\nConfusion matrix (rows: true class, columns: predicted)");
-            super::print_confusion(&model.classes, &confusion);
+            super::print_confusion(&model.classes, &e.confusion);
         }
         Task::Regress => {
             if confusion_png.is_some() {
@@ -418,20 +415,25 @@ pub fn eval(
                 ));
             }
             let y = table.y_values()?;
-            let predicted = model.outputs(table.x.view())?;
-            let y2: Array2<f32> = y.clone().insert_axis(Axis(1));
-            let r2 = r2_score(y2.view(), predicted.view());
-            let mse = y2
-                .iter()
-                .zip(predicted.iter())
-                .map(|(&t, &p)| (t as f64 - p as f64).powi(2))
-                .sum::<f64>()
-                / y.len() as f64;
+            let variance = y.var(0.0) as f64;
+            let data = Dataset {
+                features: Features::Values(x),
+                labels: Vec::new(),
+                n_classes: 0,
+                targets: Targets::Values(y.insert_axis(Axis(1))),
+            };
+            let mse = train::reconstruction_error(&model.net, &data)?;
+            // R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)², for the one target column.
+            let r2 = if variance > 0.0 {
+                1.0 - mse / variance
+            } else {
+                f64::from(mse == 0.0)
+            };
             if json {
-                println!("{}", json!({"r2": r2, "mse": mse, "rows": y.len()}));
+                println!("{}", json!({"r2": r2, "mse": mse, "rows": n}));
                 return Ok(());
             }
-            println!("R²: {r2:.4}, mean squared error {mse:.5} over {} rows", y.len());
+            println!("R²: {r2:.4}, mean squared error {mse:.5} over {n} rows");
         }
     }
     Ok(())
