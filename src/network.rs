@@ -187,8 +187,19 @@ impl<T: Float> Network<T> {
     /// Feedforward for a mini-batch `x` (`m × n_0`, one sample per row, `m ≤` the workspace's
     /// capacity). Keeps every layer's `a` and `z` in `ws`; returns the outputs `z^L` (`m × n_L`).
     pub fn feedforward_batch<'w>(&self, x: ArrayView2<T>, ws: &'w mut Workspace<T>) -> ArrayView2<'w, T> {
+        self.feedforward_from(0, x, ws)
+    }
+
+    /// Feedforward from weight layer `from` on, taking `ws.z[from − 1]` as already computed
+    /// (the two-core step computes the first layer itself).
+    pub(crate) fn feedforward_from<'w>(
+        &self,
+        from: usize,
+        x: ArrayView2<T>,
+        ws: &'w mut Workspace<T>,
+    ) -> ArrayView2<'w, T> {
         let m = ws.check_batch(self, x.nrows(), x.ncols());
-        for (l, layer) in self.layers.iter().enumerate() {
+        for (l, layer) in self.layers.iter().enumerate().skip(from) {
             let (done, todo) = ws.z.split_at_mut(l);
             let mut z_prev = if l == 0 {
                 x.reborrow()
@@ -239,10 +250,22 @@ impl<T: Float> Network<T> {
     /// The first two steps of backpropagation: feedforward, then every layer's delta
     /// `δ = ∂C_x/∂a` into `ws.delta`, from the output layer back to the first. Returns `Σ_x C_x`.
     pub fn deltas(&self, x: ArrayView2<T>, y: ArrayView2<T>, ws: &mut Workspace<T>) -> T {
+        self.deltas_from(0, x, y, ws)
+    }
+
+    /// [`Network::deltas`] with the feedforward starting at weight layer `from` (see
+    /// [`Network::feedforward_from`]).
+    pub(crate) fn deltas_from(
+        &self,
+        from: usize,
+        x: ArrayView2<T>,
+        y: ArrayView2<T>,
+        ws: &mut Workspace<T>,
+    ) -> T {
         let m = x.nrows();
         let n_layers = self.layers.len();
         assert_eq!(y.dim(), (m, self.n_outputs()), "backprop: target shape");
-        self.feedforward_batch(x, ws);
+        self.feedforward_from(from, x, ws);
 
         let last = n_layers - 1;
         let output = ws.z[last].slice(s![..m, ..]);
@@ -309,7 +332,7 @@ impl<T: Float> Network<T> {
 
 crate::linalg::simd_fn! {
     /// `A += b` (each row), then `Z = f(A)`, over whole row-major matrices.
-    fn add_bias_activate<T: Float>(act: Activation, biases: &[T], a: &mut [T], z: &mut [T]) {
+    pub(crate) fn add_bias_activate<T: Float>(act: Activation, biases: &[T], a: &mut [T], z: &mut [T]) {
         for row in a.chunks_exact_mut(biases.len()) {
             for (a, &b) in row.iter_mut().zip(biases) {
                 *a += b;

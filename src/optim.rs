@@ -119,25 +119,11 @@ impl<T: Float> Optim<T> {
         ws: &mut Workspace<T>,
     ) -> (T, bool) {
         self.t += 1;
-        let m = x.nrows();
         if self.rule == Optimizer::Sgd {
             // The gradient is never stored: every delta is computed first (they need the old
             // weights), then each layer gets W ← (1 − ηλ/n) W − (η/m) Δᵀ·Z_prev in one pass.
             let cost = net.deltas(x, y, ws);
-            let s = -T::from_f64_lossy(self.eta / m as f64);
-            let keep = T::from_f64_lossy(1.0 - self.eta * self.decay);
-            let mut finite = true;
-            for (l, layer) in net.layers.iter_mut().enumerate() {
-                let (delta, z_prev) = (ws.delta_of(l, m), ws.input_of(l, x.reborrow()));
-                finite &= add_gradient(
-                    s,
-                    keep,
-                    delta,
-                    z_prev,
-                    layer.weights.view_mut(),
-                    layer.biases.view_mut(),
-                );
-            }
+            let finite = self.sgd_update(net, 0, x, ws);
             return (cost, finite);
         }
 
@@ -160,6 +146,43 @@ impl<T: Float> Optim<T> {
             self.rule.update(eta, T::zero(), self.t, b, gb.view(), sb0, sb1);
         }
         (cost, net.is_finite())
+    }
+}
+
+impl<T: Float> Optim<T> {
+    /// The two numbers of an SGD step on `m` samples, `W ← keep·W + s·Δᵀ·Z_prev`:
+    /// `s = −η/m` and `keep = 1 − ηλ/n`.
+    pub(crate) fn sgd_scales(&self, m: usize) -> (T, T) {
+        (
+            -T::from_f64_lossy(self.eta / m as f64),
+            T::from_f64_lossy(1.0 - self.eta * self.decay),
+        )
+    }
+
+    /// The SGD update of weight layers `from..` from the deltas in `ws`; whether every new
+    /// weight and bias is finite.
+    pub(crate) fn sgd_update(
+        &self,
+        net: &mut Network<T>,
+        from: usize,
+        x: ArrayView2<T>,
+        ws: &Workspace<T>,
+    ) -> bool {
+        let m = x.nrows();
+        let (s, keep) = self.sgd_scales(m);
+        let mut finite = true;
+        for (l, layer) in net.layers.iter_mut().enumerate().skip(from) {
+            let (delta, z_prev) = (ws.delta_of(l, m), ws.input_of(l, x.reborrow()));
+            finite &= add_gradient(
+                s,
+                keep,
+                delta,
+                z_prev,
+                layer.weights.view_mut(),
+                layer.biases.view_mut(),
+            );
+        }
+        finite
     }
 }
 

@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::network::{Network, Workspace, argmax_rows};
 use crate::optim::{Optim, Optimizer, Schedule};
+use crate::two_cores::{self, Stage};
 use ndarray::{Array2, ArrayView2, s};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -284,49 +285,77 @@ pub fn train<T: Float>(
         let report_every = batches.len().div_ceil(100).max(1);
         // To tell a stalled network (every gradient vanished) from a learning one.
         let weights_before: Vec<Array2<T>> = net.layers.iter().map(|l| l.weights.clone()).collect();
-        for b in progress.step..batches.len() {
-            let (batch, indices) = (b + 1, batches[b]);
-            let k = indices.len();
-            train.fill_batch(indices, x.view_mut(), y.view_mut());
-            if let Some(ahead) = batches.get(b + PREFETCH_AHEAD) {
-                train.prefetch(ahead);
+        // Small first layers train on two cores (see `two_cores`), to the same weights.
+        let stage = two_cores::applies(net, config, m).then(|| Stage::new(net, m));
+        std::thread::scope(|scope| {
+            let mut pair = stage.as_ref().map(|stage| {
+                let epoch = two_cores::Epoch {
+                    train,
+                    batches: &batches,
+                    from: progress.step,
+                    prefetch_ahead: PREFETCH_AHEAD,
+                };
+                stage.start(scope, net, optim, epoch)
+            });
+            let result = (|| {
+                for b in progress.step..batches.len() {
+                    let (batch, indices) = (b + 1, batches[b]);
+                    let k = indices.len();
+                    train.fill_batch(indices, x.view_mut(), y.view_mut());
+                    if let Some(ahead) = batches.get(b + PREFETCH_AHEAD) {
+                        train.prefetch(ahead);
+                    }
+                    if ws.dropout.is_some() {
+                        // Masks from (seed, epoch, mini-batch): the same on a resumed run.
+                        let stream = (epoch as u64) << 32 | batch as u64;
+                        ws.draw_dropout(&mut ChaCha8Rng::seed_from_u64(splitmix(
+                            config.seed ^ splitmix(stream),
+                        )));
+                    }
+                    let (xk, yk) = (x.slice(s![..k, ..]), y.slice(s![..k, ..]));
+                    let (cost, finite) = match pair.as_mut() {
+                        Some(pair) => pair.step(net, optim, b, xk, yk, &mut ws),
+                        None => optim.step(net, xk, yk, &mut ws),
+                    };
+                    let cost = cost.to_f64().unwrap_or(f64::NAN);
+                    if !finite {
+                        return Err(Error::Diverged {
+                            epoch,
+                            batch,
+                            what: "a weight",
+                        });
+                    }
+                    if !cost.is_finite() {
+                        return Err(Error::Diverged {
+                            epoch,
+                            batch,
+                            what: "the cost",
+                        });
+                    }
+                    progress.cost_sum += cost;
+                    progress.step = batch;
+                    if batch % report_every == 0 {
+                        on_event(Event::Batches {
+                            epoch,
+                            done: batch,
+                            total: batches.len(),
+                        })?;
+                    }
+                    if config.checkpoint_every.is_some_and(|n| batch % n == 0) && batch < batches.len() {
+                        if let Some(pair) = &pair {
+                            pair.sync(net);
+                        }
+                        on_event(Event::Checkpoint(net, progress, optim))?;
+                    }
+                }
+                Ok(())
+            })();
+            // The helper's neurons back into the network, whatever happened.
+            if let Some(pair) = pair.take() {
+                pair.sync(net);
             }
-            if ws.dropout.is_some() {
-                // Masks from (seed, epoch, mini-batch): the same on a resumed run.
-                let stream = (epoch as u64) << 32 | batch as u64;
-                ws.draw_dropout(&mut ChaCha8Rng::seed_from_u64(splitmix(
-                    config.seed ^ splitmix(stream),
-                )));
-            }
-            let (cost, finite) = optim.step(net, x.slice(s![..k, ..]), y.slice(s![..k, ..]), &mut ws);
-            let cost = cost.to_f64().unwrap_or(f64::NAN);
-            if !finite {
-                return Err(Error::Diverged {
-                    epoch,
-                    batch,
-                    what: "a weight",
-                });
-            }
-            if !cost.is_finite() {
-                return Err(Error::Diverged {
-                    epoch,
-                    batch,
-                    what: "the cost",
-                });
-            }
-            progress.cost_sum += cost;
-            progress.step = batch;
-            if batch % report_every == 0 {
-                on_event(Event::Batches {
-                    epoch,
-                    done: batch,
-                    total: batches.len(),
-                })?;
-            }
-            if config.checkpoint_every.is_some_and(|n| batch % n == 0) && batch < batches.len() {
-                on_event(Event::Checkpoint(net, progress, optim))?;
-            }
-        }
+            result
+        })?;
         if net
             .layers
             .iter()
@@ -496,10 +525,10 @@ fn over_samples<T: Float, A: Send>(
         .max()
         .unwrap_or(1)
         .max(1);
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     // As many rows as the single-threaded kernels take (89 for 784-30-10).
     let small_chunk = crate::linalg::small::MAX_MACS / widest;
-    let (threads, chunk) = if small_chunk >= 16 && cores >= 2 && data.len() >= 16 * small_chunk {
+    let two = crate::linalg::threads() >= 2;
+    let (threads, chunk) = if small_chunk >= 16 && two && data.len() >= 16 * small_chunk {
         (2, small_chunk.min(256))
     } else {
         (1, LARGE_CHUNK)

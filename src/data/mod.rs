@@ -89,6 +89,22 @@ impl Dataset {
     /// Copies the samples `indices` into the first rows of `x` (features) and `y` (one-hot
     /// targets: 1 for the sample's class, 0 elsewhere).
     pub fn fill_batch<T: Float>(&self, indices: &[usize], mut x: ArrayViewMut2<T>, mut y: ArrayViewMut2<T>) {
+        self.fill_inputs(indices, x.view_mut());
+        for (r, &i) in indices.iter().enumerate() {
+            let mut y_row = y.row_mut(r);
+            match &self.targets {
+                Targets::Classes => {
+                    y_row.fill(T::zero());
+                    y_row[self.labels[i] as usize] = T::one();
+                }
+                Targets::Inputs => y_row.assign(&x.row(r)),
+                Targets::Values(v) => y_row.zip_mut_with(&v.row(i), |y, &t| *y = T::from_f32(t).unwrap()),
+            }
+        }
+    }
+
+    /// The first rows of `x` ← the inputs of the samples `indices` (pixels scaled to [0, 1]).
+    pub fn fill_inputs<T: Float>(&self, indices: &[usize], mut x: ArrayViewMut2<T>) {
         let scale = T::from_f64_lossy(1.0 / 255.0);
         for (r, &i) in indices.iter().enumerate() {
             let mut x_row = x.row_mut(r);
@@ -102,15 +118,6 @@ impl Dataset {
                     }
                 }
                 Features::Values(v) => x_row.zip_mut_with(&v.row(i), |x, &f| *x = T::from_f32(f).unwrap()),
-            }
-            let mut y_row = y.row_mut(r);
-            match &self.targets {
-                Targets::Classes => {
-                    y_row.fill(T::zero());
-                    y_row[self.labels[i] as usize] = T::one();
-                }
-                Targets::Inputs => y_row.assign(&x.row(r)),
-                Targets::Values(v) => y_row.zip_mut_with(&v.row(i), |y, &t| *y = T::from_f32(t).unwrap()),
             }
         }
     }

@@ -4,9 +4,11 @@
 pub mod small;
 
 use ndarray::{ArrayView2, ArrayViewMut2, ScalarOperand};
+use std::cell::Cell;
 use std::fmt::{Debug, Display};
 use std::iter::Sum;
 use std::ops::{AddAssign, MulAssign, SubAssign};
+use std::sync::OnceLock;
 
 /// The float types a network computes in: `f32` for training, `f64` for gradient checks.
 pub trait Float:
@@ -46,6 +48,10 @@ pub trait Float:
     ) -> Option<bool> {
         None
     }
+    /// True when [`Float::small_gemm`] has kernels for this processor.
+    fn has_small_kernels() -> bool {
+        false
+    }
 }
 
 impl Float for f32 {
@@ -74,6 +80,9 @@ impl Float for f32 {
         c: &mut ArrayViewMut2<f32>,
     ) -> Option<bool> {
         small::try_gemm(alpha, a, b, beta, c)
+    }
+    fn has_small_kernels() -> bool {
+        small::available()
     }
 }
 
@@ -186,6 +195,35 @@ pub fn map16<T: Float>(x: &[T], y: &mut [T], f: impl Fn(T) -> T) {
 /// costs more in synchronisation than it saves.
 const PARALLEL_MIN_FLOPS: usize = 1 << 21;
 
+thread_local! {
+    /// The most threads work started on this thread may use (see [`with_threads`]).
+    static MAX_THREADS: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// Runs `f` with the work it starts on this thread (matrix products, training steps,
+/// evaluation) using at most `n` threads; `1` keeps it all on this thread. Without it, work
+/// uses every core where that pays. The numbers computed are the same either way.
+pub fn with_threads<R>(n: usize, f: impl FnOnce() -> R) -> R {
+    let before = MAX_THREADS.replace(n.max(1));
+    // Restored on the way out, also by a panic.
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            MAX_THREADS.set(self.0);
+        }
+    }
+    let _restore = Restore(before);
+    f()
+}
+
+/// The threads work started on this thread may use: the cores, or fewer under
+/// [`with_threads`].
+pub fn threads() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    MAX_THREADS.get().min(cores)
+}
+
 /// `C ← β·C + α·A·B` for `A: m×k`, `B: k×n`, `C: m×n`, any strides (pass `x.t()` for a
 /// transpose: it is a view, nothing is copied). With `beta == 0` the old `C` is not read.
 pub fn gemm<T: Float>(alpha: T, a: ArrayView2<T>, b: ArrayView2<T>, beta: T, c: &mut ArrayViewMut2<T>) {
@@ -250,8 +288,8 @@ fn product<T: Float>(
     if let Some(finite) = T::small_gemm(alpha, a, b, beta, c) {
         return Some(finite);
     }
-    let parallelism = if m * n * k >= PARALLEL_MIN_FLOPS {
-        gemm::Parallelism::Rayon(2)
+    let parallelism = if m * n * k >= PARALLEL_MIN_FLOPS && threads() >= 2 {
+        gemm::Parallelism::Rayon(threads())
     } else {
         gemm::Parallelism::None
     };

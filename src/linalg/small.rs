@@ -15,6 +15,16 @@ use ndarray::{ArrayView2, ArrayViewMut2};
 /// and it can use both cores).
 pub const MAX_MACS: usize = 1 << 21;
 
+/// True when the processor has what the kernels need (AVX-512F and DQ).
+pub fn available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512dq")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
 /// Computes `C ← β·C + α·A·B` if a kernel here fits the shapes and layouts and the processor
 /// has AVX-512, and tells whether every value it wrote is finite (checked in registers, before
 /// the store); returns `None` (having done nothing) otherwise.
@@ -29,10 +39,7 @@ pub fn try_gemm(
     {
         let (m, k) = a.dim();
         let n = b.ncols();
-        if m * n * k > MAX_MACS
-            || !std::arch::is_x86_feature_detected!("avx512f")
-            || !std::arch::is_x86_feature_detected!("avx512dq")
-        {
+        if m * n * k > MAX_MACS || !available() {
             return None;
         }
         let (sa, sb, sc) = (a.strides(), b.strides(), c.strides());

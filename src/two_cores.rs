@@ -1,0 +1,448 @@
+//! Mini-batch SGD on two cores for networks whose first weight layer holds nearly all the
+//! work: in the lecture's 784-30-10 network, 98 % of a step's multiply-adds are `W^1`'s.
+//!
+//! Why a split by neurons: one core's FMA units bound a 784-30-10 step (m = 10) at 8.2 µs,
+//! and a general two-thread matrix product costs microseconds to hand out and gather; but two
+//! spinning threads hand a flag to each other in ~0.1 µs. So the first layer's neurons are
+//! cut in two, and each part stays with one thread for the whole epoch:
+//!
+//! - the **helper** thread owns the second part, its rows `j` of `W^1` and `b^1`. For every
+//!   mini-batch it converts the samples itself, computes its neurons' feedforward
+//!   `a^1_j = Σ_k w^1_jk x_k + b^1_j`, `z^1_j = σ(a^1_j)`, and once the leader has the deltas,
+//!   their update `w^1_jk ← w^1_jk − (η/m) Σ_x δ^1_j x_k`.
+//! - the **leader** (the training loop's thread) does the same for the first part, and all
+//!   the rest: the later layers' feedforward, the cost, every delta, the later layers' updates.
+//!
+//! ```text
+//! leader: fill x | feedforward own rows | <- a, z | rest of feedforward, deltas, later updates | delta -> | update own rows | <- done
+//! helper: fill x | feedforward own rows | a, z -> |                (waits)                     | <- delta | update own rows | done ->
+//! ```
+//!
+//! Every number is computed by the same kernels, in the same order, as on one core (the
+//! kernels give each neuron's sum the same order whatever rows they are given), so a network
+//! trains to the same weights bit for bit whichever path runs (tested).
+
+use crate::activation::Activation;
+use crate::data::Dataset;
+use crate::linalg::{Float, gemm};
+use crate::network::{Network, Workspace, add_bias_activate, add_gradient};
+use crate::optim::{Optim, Optimizer};
+use crate::train::TrainConfig;
+use ndarray::{Array1, Array2, ArrayView2, s};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::thread::Scope;
+
+/// The first layer's multiply-adds per mini-batch from which the split pays (measured with
+/// `examples/bench`; below it the hand-offs cost more than half the work saves).
+const MIN_FIRST_LAYER_MACS: usize = 1 << 16;
+
+/// Whether training `net` with `config` on mini-batches of `m` goes through [`Pair`]: plain
+/// SGD without dropout, a hidden layer, the hand-written small kernels (AVX-512, f32) for a
+/// first layer large enough to be worth splitting, and two threads allowed
+/// ([`crate::linalg::with_threads`]).
+pub(crate) fn applies<T: Float>(net: &Network<T>, config: &TrainConfig, m: usize) -> bool {
+    let first = &net.layers[0];
+    let macs = m * first.weights.len();
+    config.optimizer == Optimizer::Sgd
+        && config.dropout == 0.0
+        && config.input_dropout == 0.0
+        && net.layers.len() >= 2
+        && first.neurons() >= 2
+        && first.activation != Activation::Softmax
+        && T::has_small_kernels()
+        && (MIN_FIRST_LAYER_MACS..=crate::linalg::small::MAX_MACS).contains(&macs)
+        && crate::linalg::threads() >= 2
+}
+
+/// The helper's neurons: its rows of `W^1` and `b^1`.
+struct Rows<T> {
+    weights: Array2<T>,
+    biases: Array1<T>,
+}
+
+/// What the two threads hand each other for one mini-batch (`capacity × helper neurons`).
+struct Exchange<T> {
+    /// The helper's `a^1` and `z^1` (helper → leader).
+    a: Array2<T>,
+    z: Array2<T>,
+    /// The leader's `δ^1` of the helper's neurons (leader → helper).
+    delta: Array2<T>,
+}
+
+/// What both threads see. The counters say how many mini-batches of the epoch have reached
+/// each point; they order the work, and the mutexes (never contended while they do) make each
+/// access to shared numbers safe.
+struct Shared<T> {
+    rows: Mutex<Rows<T>>,
+    exchange: Mutex<Exchange<T>>,
+    /// Mini-batches whose helper feedforward is in `exchange`.
+    fed: AtomicUsize,
+    /// Mini-batches whose deltas are in `exchange`.
+    deltas: AtomicUsize,
+    /// Mini-batches whose helper update is done.
+    updated: AtomicUsize,
+    /// False once a helper update wrote a NaN or infinity.
+    finite: AtomicBool,
+    /// Set when either side stops early (an error, a panic): the other stops waiting.
+    stop: AtomicBool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A poisoned lock means the other thread panicked; that panic is re-raised when the
+    // scope joins it, so the data is never used after.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Spins until `counter ≥ target`; false if `stop` was set first. After a while it yields,
+/// so that a machine with more threads than cores still makes progress.
+fn wait_for(counter: &AtomicUsize, target: usize, stop: &AtomicBool) -> bool {
+    let mut spins = 0u32;
+    loop {
+        if counter.load(Ordering::Acquire) >= target {
+            return true;
+        }
+        if stop.load(Ordering::Acquire) {
+            return false;
+        }
+        spins = spins.saturating_add(1);
+        if spins < 1 << 12 {
+            std::hint::spin_loop();
+        } else {
+            std::thread::yield_now();
+        }
+    }
+}
+
+/// Sets `stop` when dropped: a thread that ends, by a return or a panic, releases the other.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+/// One epoch's mini-batches, as the helper walks them.
+pub(crate) struct Epoch<'a> {
+    pub train: &'a Dataset,
+    pub batches: &'a [&'a [usize]],
+    /// The first mini-batch to train on (not 0 when resuming mid-epoch).
+    pub from: usize,
+    pub prefetch_ahead: usize,
+}
+
+/// The leader's side of a two-core epoch.
+pub(crate) struct Pair<'s, T> {
+    shared: &'s Shared<T>,
+    /// The leader's neurons are `0..split`, the helper's `split..`.
+    split: usize,
+    /// The leader's `a^1` and `z^1` (`capacity × split`).
+    a: Array2<T>,
+    z: Array2<T>,
+    _stop: StopOnDrop<'s>,
+}
+
+/// The shared state for one epoch of `net`, made before the scope that borrows it.
+pub(crate) struct Stage<T>(Shared<T>, usize);
+
+impl<T: Float> Stage<T> {
+    pub fn new(net: &Network<T>, capacity: usize) -> Self {
+        let first = &net.layers[0];
+        let n = first.neurons();
+        // The leader also does the later layers, the cost and the deltas: it takes fewer rows.
+        let split = (n * 9 / 20).max(1);
+        let helper = n - split;
+        Stage(
+            Shared {
+                rows: Mutex::new(Rows {
+                    weights: first.weights.slice(s![split.., ..]).to_owned(),
+                    biases: first.biases.slice(s![split..]).to_owned(),
+                }),
+                exchange: Mutex::new(Exchange {
+                    a: Array2::zeros((capacity, helper)),
+                    z: Array2::zeros((capacity, helper)),
+                    delta: Array2::zeros((capacity, helper)),
+                }),
+                fed: AtomicUsize::new(0),
+                deltas: AtomicUsize::new(0),
+                updated: AtomicUsize::new(0),
+                finite: AtomicBool::new(true),
+                stop: AtomicBool::new(false),
+            },
+            split,
+        )
+    }
+
+    /// Starts the helper thread in `scope` for `epoch`, with the SGD scales of `optim`.
+    pub fn start<'s, 'e: 's>(
+        &'s self,
+        scope: &'s Scope<'s, 'e>,
+        net: &Network<T>,
+        optim: &Optim<T>,
+        epoch: Epoch<'s>,
+    ) -> Pair<'s, T> {
+        let (shared, split) = (&self.0, self.1);
+        let capacity = lock(&shared.exchange).a.nrows();
+        let activation = net.layers[0].activation;
+        let n_inputs = net.n_inputs();
+        let scales: Vec<(T, T)> = epoch.batches[epoch.from..]
+            .iter()
+            .map(|b| optim.sgd_scales(b.len()))
+            .collect();
+        scope.spawn(move || helper(shared, epoch, activation, n_inputs, capacity, &scales));
+        Pair {
+            shared,
+            split,
+            a: Array2::zeros((capacity, split)),
+            z: Array2::zeros((capacity, split)),
+            _stop: StopOnDrop(&shared.stop),
+        }
+    }
+}
+
+/// `a = x·Wᵀ + b`, `z = f(a)` for some neurons (rows of `W`) and the first `k` samples.
+fn feedforward_rows<T: Float>(
+    activation: Activation,
+    weights: ArrayView2<T>,
+    biases: &[T],
+    x: ArrayView2<T>,
+    a: &mut Array2<T>,
+    z: &mut Array2<T>,
+) {
+    let k = x.nrows();
+    let mut a = a.slice_mut(s![..k, ..]);
+    gemm(T::one(), x, weights.t(), T::zero(), &mut a);
+    let a = a.into_slice().expect("row-major buffer");
+    let z = z.slice_mut(s![..k, ..]).into_slice().expect("row-major buffer");
+    add_bias_activate(activation, biases, a, z);
+}
+
+/// The helper thread's loop over the epoch.
+fn helper<T: Float>(
+    shared: &Shared<T>,
+    epoch: Epoch<'_>,
+    activation: Activation,
+    n_inputs: usize,
+    capacity: usize,
+    scales: &[(T, T)],
+) {
+    let _stop = StopOnDrop(&shared.stop);
+    let mut x = Array2::<T>::zeros((capacity, n_inputs));
+    let batches = &epoch.batches[epoch.from..];
+    for (i, (&indices, &(s, keep))) in batches.iter().zip(scales).enumerate() {
+        let batch = epoch.from + i;
+        let k = indices.len();
+        epoch.train.fill_inputs(indices, x.view_mut());
+        if let Some(ahead) = epoch.batches.get(batch + epoch.prefetch_ahead) {
+            epoch.train.prefetch(ahead);
+        }
+        let x = x.slice(s![..k, ..]);
+        {
+            let rows = lock(&shared.rows);
+            let ex = &mut *lock(&shared.exchange);
+            let biases = rows.biases.as_slice().expect("own array");
+            feedforward_rows(activation, rows.weights.view(), biases, x, &mut ex.a, &mut ex.z);
+        }
+        shared.fed.store(batch + 1, Ordering::Release);
+        if !wait_for(&shared.deltas, batch + 1, &shared.stop) {
+            return;
+        }
+        {
+            let rows = &mut *lock(&shared.rows);
+            let ex = lock(&shared.exchange);
+            let delta = ex.delta.slice(s![..k, ..]);
+            if !add_gradient(s, keep, delta, x, rows.weights.view_mut(), rows.biases.view_mut()) {
+                shared.finite.store(false, Ordering::Release);
+            }
+        }
+        shared.updated.store(batch + 1, Ordering::Release);
+    }
+}
+
+impl<T: Float> Pair<'_, T> {
+    /// One SGD step on the epoch's mini-batch number `batch` (from 0), `(x, y)`, the first
+    /// layer's work shared with the helper; returns `Σ_x C_x` before the step and whether
+    /// every weight and bias is finite after it. The helper's rows of `W^1` stay with it:
+    /// `net` has them only after [`Pair::sync`].
+    pub fn step(
+        &mut self,
+        net: &mut Network<T>,
+        optim: &mut Optim<T>,
+        batch: usize,
+        x: ArrayView2<T>,
+        y: ArrayView2<T>,
+        ws: &mut Workspace<T>,
+    ) -> (T, bool) {
+        optim.t += 1;
+        let (k, split, shared) = (x.nrows(), self.split, self.shared);
+        let first = &net.layers[0];
+        let biases = &first.biases.as_slice().expect("own array")[..split];
+        let weights = first.weights.slice(s![..split, ..]);
+        feedforward_rows(first.activation, weights, biases, x, &mut self.a, &mut self.z);
+
+        assert!(
+            wait_for(&shared.fed, batch + 1, &shared.stop),
+            "the training helper thread stopped"
+        );
+        {
+            // a^1 and z^1 of all the neurons, for the layers after and for δ^1.
+            let ex = lock(&shared.exchange);
+            for (all, mine, theirs) in [(&mut ws.a[0], &self.a, &ex.a), (&mut ws.z[0], &self.z, &ex.z)] {
+                all.slice_mut(s![..k, ..split]).assign(&mine.slice(s![..k, ..]));
+                all.slice_mut(s![..k, split..]).assign(&theirs.slice(s![..k, ..]));
+            }
+        }
+        let cost = net.deltas_from(1, x, y, ws);
+        let mut finite = optim.sgd_update(net, 1, x, ws);
+        lock(&shared.exchange)
+            .delta
+            .slice_mut(s![..k, ..])
+            .assign(&ws.delta[0].slice(s![..k, split..]));
+        shared.deltas.store(batch + 1, Ordering::Release);
+
+        let (s, keep) = optim.sgd_scales(k);
+        let first = &mut net.layers[0];
+        finite &= add_gradient(
+            s,
+            keep,
+            ws.delta[0].slice(s![..k, ..split]),
+            x,
+            first.weights.slice_mut(s![..split, ..]),
+            first.biases.slice_mut(s![..split]),
+        );
+        assert!(
+            wait_for(&shared.updated, batch + 1, &shared.stop),
+            "the training helper thread stopped"
+        );
+        (cost, finite && shared.finite.load(Ordering::Acquire))
+    }
+
+    /// Copies the helper's rows of `W^1` and `b^1` into `net`, which is then whole.
+    pub fn sync(&self, net: &mut Network<T>) {
+        let rows = lock(&self.shared.rows);
+        let first = &mut net.layers[0];
+        first
+            .weights
+            .slice_mut(s![self.split.., ..])
+            .assign(&rows.weights);
+        first.biases.slice_mut(s![self.split..]).assign(&rows.biases);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Features, Targets};
+    use crate::error::Error;
+    use crate::linalg::with_threads;
+    use crate::network::Init;
+    use crate::train::{Event, Progress, Sets, train};
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    /// 1003 samples of 256 "pixels" in 10 classes: 101 mini-batches of 10, the last of 3.
+    fn data() -> Dataset {
+        Dataset {
+            features: Features::Pixels(Array2::from_shape_fn((1003, 256), |(i, j)| {
+                // Blank paper around ink that depends on the class, as in MNIST.
+                if (j + i % 10 * 7) % 5 == 0 {
+                    ((i * 31 + j * 17) % 256) as u8
+                } else {
+                    0
+                }
+            })),
+            labels: (0..1003).map(|i| (i % 10) as u8).collect(),
+            n_classes: 10,
+            targets: Targets::Classes,
+        }
+    }
+
+    /// Trains a fresh 256-40-10 network with `config`; returns it and the networks handed to
+    /// every checkpoint.
+    fn run(
+        config: &TrainConfig,
+        poison: Option<(usize, usize)>,
+    ) -> (crate::Result<()>, Network<f32>, Vec<Network<f32>>) {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut net: Network<f32> = Network::new(&[256, 40, 10], Init::StandardNormal, &mut rng).unwrap();
+        if let Some(at) = poison {
+            net.layers[0].weights[at] = f32::INFINITY;
+        }
+        let mut optim = Optim::new(config.optimizer, config.eta, 1e-4, &net);
+        let mut progress = Progress::new(rng);
+        let d = data();
+        let sets = Sets {
+            train: &d,
+            validation: None,
+            test: None,
+        };
+        let mut seen = Vec::new();
+        let result = train(&mut net, sets, config, &mut optim, &mut progress, |e| {
+            if let Event::Checkpoint(net, _, _) = e {
+                seen.push(net.clone());
+            }
+            Ok(())
+        });
+        (result, net, seen)
+    }
+
+    fn config() -> TrainConfig {
+        TrainConfig {
+            epochs: 3,
+            batch_size: 10,
+            eta: 0.5,
+            checkpoint_every: Some(17),
+            ..TrainConfig::default()
+        }
+    }
+
+    #[test]
+    fn two_cores_train_the_same_network_as_one() {
+        let net: Network<f32> = Network::new(
+            &[256, 40, 10],
+            Init::StandardNormal,
+            &mut ChaCha8Rng::seed_from_u64(7),
+        )
+        .unwrap();
+        // Not a vacuous comparison where the split can run (AVX-512 and two cores, as here).
+        if f32::has_small_kernels() && crate::linalg::threads() >= 2 {
+            assert!(applies(&net, &config(), 10));
+        }
+        assert!(!with_threads(1, || applies(&net, &config(), 10)));
+
+        let (ok2, two, seen2) = run(&config(), None);
+        let (ok1, one, seen1) = with_threads(1, || run(&config(), None));
+        ok1.unwrap();
+        ok2.unwrap();
+        // Every weight and bias bit for bit, after training and at every checkpoint (which
+        // falls in mid-epoch, while the helper holds its rows).
+        assert_eq!(seen1.len(), 3 * (101 / 17 + 1));
+        assert_eq!(seen1, seen2);
+        assert_eq!(one, two);
+        let start: Network<f32> = Network::new(
+            &[256, 40, 10],
+            Init::StandardNormal,
+            &mut ChaCha8Rng::seed_from_u64(7),
+        )
+        .unwrap();
+        assert_ne!(
+            one.layers[0].weights.row(39),
+            start.layers[0].weights.row(39),
+            "the helper's last row trained"
+        );
+    }
+
+    #[test]
+    fn a_non_finite_weight_in_the_helper_rows_stops_training_at_once() {
+        for row in [0, 39] {
+            let (result, _, _) = run(&config(), Some((row, 3)));
+            match result {
+                Err(Error::Diverged {
+                    epoch: 1, batch: 1, ..
+                }) => {}
+                other => panic!("row {row}: expected divergence at epoch 1, mini-batch 1, got {other:?}"),
+            }
+        }
+    }
+}
