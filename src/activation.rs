@@ -4,6 +4,43 @@ use crate::linalg::{Float, map16};
 use std::fmt;
 use std::str::FromStr;
 
+/// Evaluates `$body` with `$f` a constant equal to `$act`, one copy per activation, so that a
+/// loop in `$body` over `$f.apply(…)` or `$f.derivative(…)` has no branch per element and
+/// compiles to vector code (with the `match` inside the loop it stayed scalar: a 10×10 sigmoid
+/// layer took 450 ns instead of 30).
+macro_rules! for_each_activation {
+    ($act:expr, $f:ident => $body:expr) => {{
+        use $crate::activation::Activation as A;
+        match $act {
+            A::Sigmoid => {
+                const $f: A = A::Sigmoid;
+                $body
+            }
+            A::Tanh => {
+                const $f: A = A::Tanh;
+                $body
+            }
+            A::Relu => {
+                const $f: A = A::Relu;
+                $body
+            }
+            A::LeakyRelu => {
+                const $f: A = A::LeakyRelu;
+                $body
+            }
+            A::Identity => {
+                const $f: A = A::Identity;
+                $body
+            }
+            A::Softmax => {
+                const $f: A = A::Softmax;
+                $body
+            }
+        }
+    }};
+}
+pub(crate) use for_each_activation;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Activation {
     /// `σ(a) = 1 / (1 + e^-a)`, `σ'(a) = σ(a)(1 − σ(a))`.
@@ -96,7 +133,7 @@ impl Activation {
     #[inline(always)]
     pub fn apply_rows<T: Float>(self, a: &[T], z: &mut [T], n: usize) {
         if self != Activation::Softmax {
-            return map16(a, z, |a| self.apply(a));
+            return for_each_activation!(self, F => map16(a, z, |a| F.apply(a)));
         }
         for (a, z) in a.chunks_exact(n).zip(z.chunks_exact_mut(n)) {
             // Shifting by the row's maximum changes nothing but keeps e^a finite.

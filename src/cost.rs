@@ -1,6 +1,6 @@
 //! Cost functions, each next to its output-layer delta `δ^L = ∂C_x/∂a^L`.
 
-use crate::activation::Activation;
+use crate::activation::{Activation, for_each_activation};
 use crate::linalg::Float;
 use ndarray::{ArrayView2, ArrayViewMut2, Zip};
 use std::fmt;
@@ -128,13 +128,13 @@ impl Cost {
                         });
                 } else {
                     // δ = g ⊙ f'(a)
-                    Zip::from(&mut delta)
-                        .and(a)
-                        .and(z)
-                        .and(y)
-                        .for_each(|d, &a, &z, &y| {
-                            *d = scale * (z - y) * act.derivative(a, z);
-                        });
+                    for_each_activation!(act, F => Zip::from(&mut delta)
+                    .and(a)
+                    .and(z)
+                    .and(y)
+                    .for_each(|d, &a, &z, &y| {
+                        *d = scale * (z - y) * F.derivative(a, z);
+                    }));
                 }
             }
         }

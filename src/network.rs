@@ -17,7 +17,7 @@
 //! | `∂C/∂W^l = δ^l (z^(l−1))ᵀ`              | `∂C/∂W = (1/m) Δᵀ · Z_prev`             |
 //! | `∂C/∂b^l = δ^l`                         | `∂C/∂b = (1/m) Σ_rows Δ`                |
 
-use crate::activation::Activation;
+use crate::activation::{Activation, for_each_activation};
 use crate::cost::Cost;
 use crate::error::{Error, Result};
 pub use crate::init::Init;
@@ -291,10 +291,10 @@ impl<T: Float> Network<T> {
                 &mut delta_prev,
             );
             let act = self.layers[l - 1].activation;
-            Zip::from(&mut delta_prev)
+            for_each_activation!(act, F => Zip::from(&mut delta_prev)
                 .and(ws.a[l - 1].slice(s![..m, ..]))
                 .and(ws.z[l - 1].slice(s![..m, ..]))
-                .for_each(|d, &a, &z| *d *= act.derivative(a, z));
+                .for_each(|d, &a, &z| *d *= F.derivative(a, z)));
             // A dropped neuron passed nothing on, so no error flows back through it.
             if let Some(d) = ws.dropout.as_ref().filter(|d| d.active && d.rate[l] > 0.0) {
                 delta_prev.zip_mut_with(&d.keep[l].slice(s![..m, ..]), |d, &k| *d *= k);

@@ -120,7 +120,11 @@ pub fn exp_f32(x: f32) -> f32 {
     const LN2_LO: f32 = -2.121_944_4e-4;
     let x = x.clamp(-87.0, 88.0); // NaN stays NaN
 
-    let n = (x * LOG2E + ROUND) - ROUND;
+    let shifted = x * LOG2E + ROUND;
+    let n = shifted - ROUND;
+    // n as an integer, read from the low bits of `shifted` (|n| ≤ 127 < 2²²): a float-to-int
+    // `as` cast saturates and maps NaN to 0, which LLVM does one element at a time.
+    let n_int = shifted.to_bits().wrapping_sub(ROUND.to_bits()) as i32;
     let r = x - n * LN2_HI - n * LN2_LO;
     let p = 1.987_569_1e-4;
     let p = p * r + 1.398_199_9e-3;
@@ -129,7 +133,7 @@ pub fn exp_f32(x: f32) -> f32 {
     let p = p * r + 1.666_666_5e-1;
     let p = p * r + 0.5;
     let e_r = p * r * r + r + 1.0;
-    e_r * f32::from_bits(((n as i32 + 127) << 23) as u32)
+    e_r * f32::from_bits((n_int.wrapping_add(127) << 23) as u32)
 }
 
 /// Defines a function whose body is compiled twice, for AVX-512 and for the baseline, and
@@ -175,10 +179,8 @@ pub fn has_avx512() -> bool {
 pub fn map16<T: Float>(x: &[T], y: &mut [T], f: impl Fn(T) -> T) {
     const W: usize = 16;
     let full = x.len() / W * W;
-    for (xs, ys) in x[..full].chunks_exact(W).zip(y[..full].chunks_exact_mut(W)) {
-        for (x, y) in xs.iter().zip(ys) {
-            *y = f(*x);
-        }
+    for (x, y) in x[..full].iter().zip(&mut y[..full]) {
+        *y = f(*x);
     }
     let tail = x.len() - full;
     if tail > 0 {
