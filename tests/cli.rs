@@ -232,6 +232,7 @@ fn bad_options_are_rejected() {
         &["--batch-size", "0"],
     );
     fails_with(&["train", "--data-dir", d, "--epochs", "0"], &["--epochs", "0"]);
+    fails_with(&["train", "--data-dir", d, "--threads", "0"], &["--threads", "0"]);
     fails_with(&["gradcheck", "--layers", "3"], &["at least two layers"]);
 }
 

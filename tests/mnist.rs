@@ -66,7 +66,7 @@ fn lecture_network_reaches_95_percent() {
 fn same_seed_same_model_bytes_other_seed_differs() {
     let data = real_mnist();
     let tmp = tempfile::tempdir().unwrap();
-    let run = |seed: &str, name: &str| {
+    let run = |seed: &str, name: &str, threads: &str| {
         let path = tmp.path().join(name);
         let o = mlp(&[
             "train",
@@ -77,17 +77,22 @@ fn same_seed_same_model_bytes_other_seed_differs() {
             "--quiet",
             "--seed",
             seed,
+            "--threads",
+            threads,
             "--save",
             path.to_str().unwrap(),
         ]);
         assert!(o.status.success(), "{}", stderr(&o));
         std::fs::read(path).unwrap()
     };
-    let a = run("7", "a");
-    let b = run("7", "b");
-    let c = run("8", "c");
+    let a = run("7", "a", "2");
+    let b = run("7", "b", "2");
+    let c = run("8", "c", "2");
     assert!(a == b, "same seed gave different model files");
     assert!(a != c, "different seeds gave the same model file");
+    // Two cores (the first layer split between threads) and one train the same network.
+    let one = run("7", "one", "1");
+    assert!(a == one, "--threads 1 and 2 gave different model files");
 }
 
 #[test]

@@ -30,6 +30,11 @@ mod tabular;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Most threads to use [default: every core]. Small networks train on two cores by
+    /// splitting the first layer's neurons, large ones split their matrix products; the
+    /// numbers computed are the same with any count, so 1 changes only the speed.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    threads: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -318,7 +323,20 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
-    let result = match cli.command {
+    let threads = cli.threads.map_or(usize::MAX, |n| n as usize);
+    let result = mlp::linalg::with_threads(threads, || run(cli.command));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs one command.
+fn run(command: Command) -> Result<(), Error> {
+    match command {
         Command::Gates { json } => gates(json),
         Command::Train(args) => train_cmd(*args),
         Command::Eval {
@@ -372,13 +390,6 @@ fn main() -> ExitCode {
             quiet,
         }) => fetch::fetch(&name, dir.as_deref(), &mirror, timeout, quiet),
         Command::Gradcheck { layers, seed, json } => gradcheck(&layers.0, seed, json),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
     }
 }
 
