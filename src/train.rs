@@ -297,6 +297,8 @@ pub fn train<T: Float>(
                 };
                 stage.start(scope, net, optim, epoch)
             });
+            // The epoch's mini-batches, in a closure so that an early `?` still passes
+            // through the `sync` below.
             let result = (|| {
                 for b in progress.step..batches.len() {
                     let (batch, indices) = (b + 1, batches[b]);

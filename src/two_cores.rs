@@ -146,7 +146,12 @@ pub(crate) struct Pair<'s, T> {
 }
 
 /// The shared state for one epoch of `net`, made before the scope that borrows it.
-pub(crate) struct Stage<T>(Shared<T>, usize);
+pub(crate) struct Stage<T> {
+    shared: Shared<T>,
+    split: usize,
+    /// Rows of the mini-batch buffers.
+    capacity: usize,
+}
 
 impl<T: Float> Stage<T> {
     pub fn new(net: &Network<T>, capacity: usize) -> Self {
@@ -158,8 +163,8 @@ impl<T: Float> Stage<T> {
         // 100 rows 50 beat 40 and 45.
         let split = n / 2;
         let helper = n - split;
-        Stage(
-            Shared {
+        Stage {
+            shared: Shared {
                 rows: Mutex::new(Rows {
                     weights: first.weights.slice(s![split.., ..]).to_owned(),
                     biases: first.biases.slice(s![split..]).to_owned(),
@@ -176,7 +181,8 @@ impl<T: Float> Stage<T> {
                 stop: AtomicBool::new(false),
             },
             split,
-        )
+            capacity,
+        }
     }
 
     /// Starts the helper thread in `scope` for `epoch`, with the SGD scales of `optim`.
@@ -187,10 +193,11 @@ impl<T: Float> Stage<T> {
         optim: &Optim<T>,
         epoch: Epoch<'s>,
     ) -> Pair<'s, T> {
-        let (shared, split) = (&self.0, self.1);
-        let capacity = lock(&shared.exchange).a.nrows();
+        let (shared, split, capacity) = (&self.shared, self.split, self.capacity);
         let activation = net.layers[0].activation;
         let n_inputs = net.n_inputs();
+        // −η/m and 1 − ηλ/n for each mini-batch (the last may be short); η is fixed within
+        // an epoch.
         let scales: Vec<(T, T)> = epoch.batches[epoch.from..]
             .iter()
             .map(|b| optim.sgd_scales(b.len()))
