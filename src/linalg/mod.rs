@@ -401,4 +401,19 @@ mod tests {
         // Small integers: every partial sum is exact in f64.
         assert_eq!(c, naive(a.view(), b.view()));
     }
+
+    #[test]
+    fn one_thread_and_two_give_the_same_product() {
+        // Sizes of the large benchmark network's layers, values whose sums round.
+        let a = Array2::from_shape_fn((128, 800), |(i, j)| ((i * 31 + j * 17) % 101) as f32 / 37.0 - 1.3);
+        let b = Array2::from_shape_fn((800, 800), |(i, j)| ((i * 13 + j * 7) % 89) as f32 / 29.0 - 1.5);
+        let product = || {
+            let mut c = Array2::zeros((128, 800));
+            gemm(0.7, a.view(), b.t(), 0.0, &mut c.view_mut());
+            c
+        };
+        let one = with_threads(1, product);
+        let two = with_threads(2, product);
+        assert_eq!(one, two);
+    }
 }
