@@ -147,16 +147,10 @@ impl<T: Float> Optim<T> {
         }
         (cost, net.is_finite())
     }
-}
 
-impl<T: Float> Optim<T> {
-    /// The two numbers of an SGD step on `m` samples, `W ← keep·W + s·Δᵀ·Z_prev`:
-    /// `s = −η/m` and `keep = 1 − ηλ/n`.
+    /// The two numbers of an SGD step on `m` samples (see [`sgd_scales`]).
     pub(crate) fn sgd_scales(&self, m: usize) -> (T, T) {
-        (
-            -T::from_f64_lossy(self.eta / m as f64),
-            T::from_f64_lossy(1.0 - self.eta * self.decay),
-        )
+        sgd_scales(self.eta, self.decay, m)
     }
 
     /// The SGD update of weight layers `from..` from the deltas in `ws`; whether every new
@@ -184,6 +178,15 @@ impl<T: Float> Optim<T> {
         }
         finite
     }
+}
+
+/// The two numbers of an SGD step on `m` samples, `W ← keep·W + s·Δᵀ·Z_prev`: `s = −η/m`
+/// and `keep = 1 − ηλ/n` (`decay` = λ/n).
+pub(crate) fn sgd_scales<T: Float>(eta: f64, decay: f64, m: usize) -> (T, T) {
+    (
+        -T::from_f64_lossy(eta / m as f64),
+        T::from_f64_lossy(1.0 - eta * decay),
+    )
 }
 
 type Slot<'a, T> = Option<ndarray::ArrayViewMut1<'a, T>>;

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 /// How many mini-batches ahead the samples are prefetched into the caches: far enough for
 /// memory to answer before they are needed.
-const PREFETCH_AHEAD: usize = 2;
+pub(crate) const PREFETCH_AHEAD: usize = 2;
 
 /// Hyper-parameters of training. The defaults are the lecture's: plain SGD, nothing else.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -293,7 +293,6 @@ pub fn train<T: Float>(
                     train,
                     batches: &batches,
                     from: progress.step,
-                    prefetch_ahead: PREFETCH_AHEAD,
                 };
                 stage.start(scope, net, optim, epoch)
             });

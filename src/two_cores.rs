@@ -26,8 +26,8 @@ use crate::activation::Activation;
 use crate::data::Dataset;
 use crate::linalg::{Float, gemm};
 use crate::network::{Network, Workspace, add_bias_activate, add_gradient};
-use crate::optim::{Optim, Optimizer};
-use crate::train::TrainConfig;
+use crate::optim::{Optim, Optimizer, sgd_scales};
+use crate::train::{PREFETCH_AHEAD, TrainConfig};
 use ndarray::{Array1, Array2, ArrayView2, s};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -131,7 +131,6 @@ pub(crate) struct Epoch<'a> {
     pub batches: &'a [&'a [usize]],
     /// The first mini-batch to train on (not 0 when resuming mid-epoch).
     pub from: usize,
-    pub prefetch_ahead: usize,
 }
 
 /// The leader's side of a two-core epoch.
@@ -196,13 +195,9 @@ impl<T: Float> Stage<T> {
         let (shared, split, capacity) = (&self.shared, self.split, self.capacity);
         let activation = net.layers[0].activation;
         let n_inputs = net.n_inputs();
-        // −η/m and 1 − ηλ/n for each mini-batch (the last may be short); η is fixed within
-        // an epoch.
-        let scales: Vec<(T, T)> = epoch.batches[epoch.from..]
-            .iter()
-            .map(|b| optim.sgd_scales(b.len()))
-            .collect();
-        scope.spawn(move || helper(shared, epoch, activation, n_inputs, capacity, &scales));
+        // η and λ/n are fixed within an epoch.
+        let (eta, decay) = (optim.eta, optim.decay);
+        scope.spawn(move || helper(shared, epoch, activation, n_inputs, capacity, (eta, decay)));
         Pair {
             shared,
             split,
@@ -252,25 +247,25 @@ fn helper<T: Float>(
     activation: Activation,
     n_inputs: usize,
     capacity: usize,
-    scales: &[(T, T)],
+    (eta, decay): (f64, f64),
 ) {
     let _stop = StopOnDrop(&shared.stop);
     // Two input buffers: the next mini-batch is converted while the leader works out the
     // deltas of this one, which the update still needs.
     let mut xs = [(); 2].map(|_| Array2::<T>::zeros((capacity, n_inputs)));
-    let batches = &epoch.batches[epoch.from..];
     let fill = |x: &mut Array2<T>, batch: usize| {
         if let Some(indices) = epoch.batches.get(batch) {
             epoch.train.fill_inputs(indices, x.view_mut());
         }
-        if let Some(ahead) = epoch.batches.get(batch + epoch.prefetch_ahead) {
+        if let Some(ahead) = epoch.batches.get(batch + PREFETCH_AHEAD) {
             epoch.train.prefetch(ahead);
         }
     };
     fill(&mut xs[0], epoch.from);
-    for (i, (&indices, &(s, keep))) in batches.iter().zip(scales).enumerate() {
+    for (i, &indices) in epoch.batches[epoch.from..].iter().enumerate() {
         let batch = epoch.from + i;
         let k = indices.len();
+        let (s, keep) = sgd_scales::<T>(eta, decay, k);
         let (x, next) = {
             let [even, odd] = &mut xs;
             if i % 2 == 0 { (even, odd) } else { (odd, even) }

@@ -61,7 +61,7 @@ impl Dataset {
 
     /// True when the targets are class labels.
     pub fn is_classification(&self) -> bool {
-        self.targets == Targets::Classes
+        matches!(self.targets, Targets::Classes)
     }
 
     /// Outputs a network needs for these targets: the classes, or the features.
