@@ -96,7 +96,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Spins until `counter ≥ target`; false if `stop` was set first. After a while it yields,
+/// Spins until `counter ≥ target`; false if `stop` was set without it. After a while it yields,
 /// so that a machine with more threads than cores still makes progress.
 fn wait_for(counter: &AtomicUsize, target: usize, stop: &AtomicBool) -> bool {
     let mut spins = 0u32;
@@ -105,7 +105,9 @@ fn wait_for(counter: &AtomicUsize, target: usize, stop: &AtomicBool) -> bool {
             return true;
         }
         if stop.load(Ordering::Acquire) {
-            return false;
+            // The other side may have reached the target just before it stopped (the helper
+            // ends after its last update).
+            return counter.load(Ordering::Acquire) >= target;
         }
         spins = spins.saturating_add(1);
         if spins < 1 << 12 {
