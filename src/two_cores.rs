@@ -473,6 +473,37 @@ mod tests {
         );
     }
 
+    /// The optimizer handed to `train` decides the update rule on every path: an Adam `Optim`
+    /// with a default configuration trains the same network on two cores as on one.
+    #[test]
+    fn the_optimizer_given_is_the_one_used_on_two_cores() {
+        let d = data();
+        let adam = |threads: usize| {
+            with_threads(threads, || {
+                let mut rng = ChaCha8Rng::seed_from_u64(7);
+                let mut net: Network<f32> =
+                    Network::new(&[256, 40, 10], Init::StandardNormal, &mut rng).unwrap();
+                let mut optim = Optim::new(crate::optim::Optimizer::ADAM, 0.01, 0.0, &net);
+                let mut progress = Progress::new(rng);
+                let sets = Sets {
+                    train: &d,
+                    validation: None,
+                    test: None,
+                };
+                let config = TrainConfig {
+                    epochs: 2,
+                    ..TrainConfig::default()
+                };
+                train(&mut net, sets, &config, &mut optim, &mut progress, |_| Ok(())).unwrap();
+                (net, optim)
+            })
+        };
+        let (one, optim_one) = adam(1);
+        let (two, optim_two) = adam(2);
+        assert_eq!(optim_one, optim_two, "Adam's moments and step count");
+        assert_eq!(one, two);
+    }
+
     #[test]
     fn a_non_finite_weight_in_the_helper_rows_stops_training_at_once() {
         for row in [0, 39] {
