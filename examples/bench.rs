@@ -129,7 +129,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let cfg = TrainConfig {
             epochs: progress.epoch + 1,
             batch_size: c.batch,
-            eta: c.eta,
             ..TrainConfig::default()
         };
         let sets = Sets {

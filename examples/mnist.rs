@@ -4,7 +4,7 @@
 //!     MLP_DATA_DIR=../shared/data/mnist cargo run --release --example mnist [EPOCHS]
 
 use mlp::data::mnist;
-use mlp::optim::Optim;
+use mlp::optim::{Optim, Optimizer};
 use mlp::train::{self, Event, Progress, Sets, TrainConfig};
 use mlp::{Init, Network};
 use rand::SeedableRng;
@@ -24,7 +24,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         epochs,
         ..TrainConfig::default()
     };
-    let mut optim = Optim::new(config.optimizer, config.eta, 0.0, &net);
+    // The lecture's gradient descent: plain SGD with η = 3.
+    let mut optim = Optim::new(Optimizer::Sgd, 3.0, 0.0, &net);
     let mut progress = Progress::new(rng);
     let sets = Sets {
         train: &train_set,

@@ -67,14 +67,18 @@ impl RunSpec {
         Optimizer::parse(&self.optimizer, self.momentum).map_err(Error::Invalid)
     }
 
+    /// The optimizer the run starts with: its rule, `η`, `λ/n`, and zero state.
+    pub fn optim<T: Float>(&self, net: &Network<T>) -> Result<Optim<T>> {
+        let optim = Optim::new(self.optimizer()?, self.eta, self.decay(), net);
+        optim.validate()?;
+        Ok(optim)
+    }
+
     pub fn config(&self, checkpoint_every: Option<usize>) -> Result<TrainConfig> {
         Ok(TrainConfig {
             epochs: self.epochs,
             batch_size: self.batch_size,
-            eta: self.eta,
             checkpoint_every,
-            optimizer: self.optimizer()?,
-            l2: self.l2,
             dropout: self.dropout,
             input_dropout: self.input_dropout,
             schedule: self.lr_schedule.parse().map_err(Error::Invalid)?,
@@ -237,8 +241,9 @@ pub fn from_bytes<T: Float>(bytes: &[u8], path: &Path) -> Result<Checkpoint<T>> 
         r.restore()
             .ok_or_else(|| bad("checkpoint random state is not valid".into()))
     };
-    let rule = state.spec.optimizer().map_err(|e| bad(e.to_string()))?;
-    let mut optim = Optim::new(rule, state.eta, state.spec.decay(), &net);
+    let mut optim = state.spec.optim(&net).map_err(|e| bad(e.to_string()))?;
+    let rule = optim.rule;
+    optim.eta = state.eta;
     optim.t = state.optimizer_steps;
     for (l, (sw, sb)) in optim.state.iter_mut().enumerate() {
         let weights = sw.iter_mut().enumerate().map(|(k, a)| {

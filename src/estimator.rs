@@ -215,8 +215,6 @@ impl Core {
         let config = TrainConfig {
             epochs: if fresh { p.max_iter } else { progress.epoch + 1 },
             batch_size: m,
-            eta: p.learning_rate_init,
-            optimizer: p.solver,
             early_stopping: fresh.then_some(p.n_iter_no_change.max(1)),
             seed: p.random_state,
             tol: p.tol,

@@ -24,7 +24,6 @@ pub mod optim;
 pub mod perceptron;
 pub mod plot;
 pub mod train;
-mod two_cores;
 
 pub use activation::Activation;
 pub use cost::Cost;

@@ -1,6 +1,7 @@
 //! Optimizers (how the weights move once backpropagation has given the deltas or gradients),
 //! their state, and learning-rate schedules.
 
+use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::network::{Network, Workspace, add_gradient};
 use ndarray::{Array1, ArrayView2, Zip};
@@ -75,6 +76,8 @@ pub type LayerState<T> = (Vec<Array1<T>>, Vec<Array1<T>>);
 #[derive(Debug, Clone, PartialEq)]
 pub struct Optim<T> {
     pub rule: Optimizer,
+    /// `η₀`, the learning rate the run started with (step schedules scale it).
+    pub initial_eta: f64,
     /// `η`, the current learning rate (schedules change it).
     pub eta: f64,
     /// `λ/n` of L2 weight decay (`C = C₀ + λ/(2n) Σ w²`, biases not decayed): `g += (λ/n) w`.
@@ -102,10 +105,58 @@ impl<T: Float> Optim<T> {
             .collect();
         Optim {
             rule,
+            initial_eta: eta,
             eta,
             decay,
             state,
             t: 0,
+        }
+    }
+
+    /// Checks the hyper-parameters: a learning rate, a weight decay and the rule's
+    /// coefficients that can be trained with.
+    pub fn validate(&self) -> Result<()> {
+        for (what, eta) in [
+            ("learning rate", self.initial_eta),
+            ("current learning rate", self.eta),
+        ] {
+            if !(eta.is_finite() && eta > 0.0) {
+                return Err(Error::Invalid(format!(
+                    "{what} must be finite and > 0, got {eta}"
+                )));
+            }
+        }
+        if !(self.decay.is_finite() && self.decay >= 0.0) {
+            return Err(Error::Invalid(format!(
+                "L2 weight decay must be finite and 0 or more, got {}",
+                self.decay
+            )));
+        }
+        let unit = |what: &str, v: f64| {
+            if (0.0..1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(Error::Invalid(format!("{what} must be in [0, 1), got {v}")))
+            }
+        };
+        match self.rule {
+            Optimizer::Sgd => Ok(()),
+            Optimizer::Momentum { mu } | Optimizer::Nesterov { mu } => unit("momentum coefficient", mu),
+            Optimizer::Adam {
+                beta1,
+                beta2,
+                epsilon,
+            } => {
+                unit("Adam's beta1", beta1)?;
+                unit("Adam's beta2", beta2)?;
+                if epsilon.is_finite() && epsilon > 0.0 {
+                    Ok(())
+                } else {
+                    Err(Error::Invalid(format!(
+                        "Adam's epsilon must be finite and > 0, got {epsilon}"
+                    )))
+                }
+            }
         }
     }
 

@@ -501,7 +501,7 @@ fn train_cmd(args: TrainArgs) -> Result<(), Error> {
             config.epochs,
             config.batch_size,
             spec.optimizer,
-            config.eta,
+            optim.eta,
             spec.seed
         );
         if let Some(path) = &args.resume {
@@ -624,7 +624,7 @@ fn fresh(
     // One generator for the weights and then each epoch's shuffle.
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let net: Network<f32> = Network::build(&spec.architecture()?, args.init.unwrap_or_default(), &mut rng)?;
-    let optim = Optim::new(spec.optimizer()?, spec.eta, spec.decay(), &net);
+    let optim = spec.optim(&net)?;
     Ok((net, spec, Progress::new(rng), optim))
 }
 

@@ -23,11 +23,10 @@
 //! trains to the same weights bit for bit whichever path runs (tested).
 
 use crate::activation::Activation;
-use crate::data::Dataset;
 use crate::linalg::{Float, gemm};
 use crate::network::{Network, Workspace, add_bias_activate, add_gradient};
 use crate::optim::{Optim, Optimizer, sgd_scales};
-use crate::train::{PREFETCH_AHEAD, TrainConfig};
+use crate::train::walk::Batches;
 use ndarray::{Array1, Array2, ArrayView2, s};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -39,16 +38,15 @@ use std::thread::Scope;
 /// iris (4 000) was twice as slow, its epochs too short for a thread started per epoch.
 const MIN_FIRST_LAYER_MACS: usize = 1 << 16;
 
-/// Whether training `net` with `config` on mini-batches of `m` goes through [`Pair`]: plain
-/// SGD without dropout, a hidden layer, the hand-written small kernels (AVX-512, f32) for a
-/// first layer large enough to be worth splitting, and two threads allowed
-/// ([`crate::linalg::with_threads`]).
-pub(crate) fn applies<T: Float>(net: &Network<T>, config: &TrainConfig, m: usize) -> bool {
+/// Whether a step of `optim` on `net`, with the workspace `ws` of mini-batches of `m`, can go
+/// through [`Pair`]: plain SGD (the rule `optim` holds) without dropout, a hidden layer, the
+/// hand-written small kernels (AVX-512, f32) for a first layer large enough to be worth
+/// splitting, and two threads allowed ([`crate::linalg::with_threads`]).
+pub(crate) fn applies<T: Float>(net: &Network<T>, optim: &Optim<T>, ws: &Workspace<T>, m: usize) -> bool {
     let first = &net.layers[0];
     let macs = m * first.weights.len();
-    config.optimizer == Optimizer::Sgd
-        && config.dropout == 0.0
-        && config.input_dropout == 0.0
+    optim.rule == Optimizer::Sgd
+        && ws.dropout.is_none()
         && net.layers.len() >= 2
         && first.neurons() >= 2
         && first.activation != Activation::Softmax
@@ -129,8 +127,7 @@ impl Drop for StopOnDrop<'_> {
 
 /// One epoch's mini-batches, as the helper walks them.
 pub(crate) struct Epoch<'a> {
-    pub train: &'a Dataset,
-    pub batches: &'a [&'a [usize]],
+    pub batches: &'a Batches<'a>,
     /// The first mini-batch to train on (not 0 when resuming mid-epoch).
     pub from: usize,
 }
@@ -255,18 +252,10 @@ fn helper<T: Float>(
     // Two input buffers: the next mini-batch is converted while the leader works out the
     // deltas of this one, which the update still needs.
     let mut xs = [(); 2].map(|_| Array2::<T>::zeros((capacity, n_inputs)));
-    let fill = |x: &mut Array2<T>, batch: usize| {
-        if let Some(indices) = epoch.batches.get(batch) {
-            epoch.train.fill_inputs(indices, x.view_mut());
-        }
-        if let Some(ahead) = epoch.batches.get(batch + PREFETCH_AHEAD) {
-            epoch.train.prefetch(ahead);
-        }
-    };
+    let fill = |x: &mut Array2<T>, batch: usize| epoch.batches.fill_inputs(batch, x.view_mut());
     fill(&mut xs[0], epoch.from);
-    for (i, &indices) in epoch.batches[epoch.from..].iter().enumerate() {
-        let batch = epoch.from + i;
-        let k = indices.len();
+    for (i, batch) in (epoch.from..epoch.batches.len()).enumerate() {
+        let k = epoch.batches.size(batch);
         let (s, keep) = sgd_scales::<T>(eta, decay, k);
         let (x, next) = {
             let [even, odd] = &mut xs;
@@ -367,153 +356,5 @@ impl<T: Float> Pair<'_, T> {
             .slice_mut(s![self.split.., ..])
             .assign(&rows.weights);
         first.biases.slice_mut(s![self.split..]).assign(&rows.biases);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::data::{Features, Targets};
-    use crate::error::Error;
-    use crate::linalg::with_threads;
-    use crate::network::Init;
-    use crate::train::{Event, Progress, Sets, train};
-    use rand::SeedableRng;
-    use rand_chacha::ChaCha8Rng;
-
-    /// 1003 samples of 256 "pixels" in 10 classes: 101 mini-batches of 10, the last of 3.
-    fn data() -> Dataset {
-        Dataset {
-            features: Features::Pixels(Array2::from_shape_fn((1003, 256), |(i, j)| {
-                // Blank paper around ink that depends on the class, as in MNIST.
-                if (j + i % 10 * 7) % 5 == 0 {
-                    ((i * 31 + j * 17) % 256) as u8
-                } else {
-                    0
-                }
-            })),
-            labels: (0..1003).map(|i| (i % 10) as u8).collect(),
-            n_classes: 10,
-            targets: Targets::Classes,
-        }
-    }
-
-    /// Trains a fresh 256-40-10 network with `config`; returns it and the networks handed to
-    /// every checkpoint.
-    fn run(
-        config: &TrainConfig,
-        poison: Option<(usize, usize)>,
-    ) -> (crate::Result<()>, Network<f32>, Vec<Network<f32>>) {
-        let mut rng = ChaCha8Rng::seed_from_u64(7);
-        let mut net: Network<f32> = Network::new(&[256, 40, 10], Init::StandardNormal, &mut rng).unwrap();
-        if let Some(at) = poison {
-            net.layers[0].weights[at] = f32::INFINITY;
-        }
-        let mut optim = Optim::new(config.optimizer, config.eta, 1e-4, &net);
-        let mut progress = Progress::new(rng);
-        let d = data();
-        let sets = Sets {
-            train: &d,
-            validation: None,
-            test: None,
-        };
-        let mut seen = Vec::new();
-        let result = train(&mut net, sets, config, &mut optim, &mut progress, |e| {
-            if let Event::Checkpoint(net, _, _) = e {
-                seen.push(net.clone());
-            }
-            Ok(())
-        });
-        (result, net, seen)
-    }
-
-    fn config() -> TrainConfig {
-        TrainConfig {
-            epochs: 3,
-            batch_size: 10,
-            eta: 0.5,
-            checkpoint_every: Some(17),
-            ..TrainConfig::default()
-        }
-    }
-
-    #[test]
-    fn two_cores_train_the_same_network_as_one() {
-        let net: Network<f32> = Network::new(
-            &[256, 40, 10],
-            Init::StandardNormal,
-            &mut ChaCha8Rng::seed_from_u64(7),
-        )
-        .unwrap();
-        // Not a vacuous comparison where the split can run (AVX-512 and two cores, as here).
-        if f32::has_small_kernels() && crate::linalg::threads() >= 2 {
-            assert!(applies(&net, &config(), 10));
-        }
-        assert!(!with_threads(1, || applies(&net, &config(), 10)));
-
-        let (ok2, two, seen2) = run(&config(), None);
-        let (ok1, one, seen1) = with_threads(1, || run(&config(), None));
-        ok1.unwrap();
-        ok2.unwrap();
-        // Every weight and bias bit for bit, after training and at every checkpoint (which
-        // falls in mid-epoch, while the helper holds its rows).
-        assert_eq!(seen1.len(), 3 * (101 / 17 + 1));
-        assert_eq!(seen1, seen2);
-        assert_eq!(one, two);
-        let start: Network<f32> = Network::new(
-            &[256, 40, 10],
-            Init::StandardNormal,
-            &mut ChaCha8Rng::seed_from_u64(7),
-        )
-        .unwrap();
-        assert_ne!(
-            one.layers[0].weights.row(39),
-            start.layers[0].weights.row(39),
-            "the helper's last row trained"
-        );
-    }
-
-    /// The optimizer handed to `train` decides the update rule on every path: an Adam `Optim`
-    /// with a default configuration trains the same network on two cores as on one.
-    #[test]
-    fn the_optimizer_given_is_the_one_used_on_two_cores() {
-        let d = data();
-        let adam = |threads: usize| {
-            with_threads(threads, || {
-                let mut rng = ChaCha8Rng::seed_from_u64(7);
-                let mut net: Network<f32> =
-                    Network::new(&[256, 40, 10], Init::StandardNormal, &mut rng).unwrap();
-                let mut optim = Optim::new(crate::optim::Optimizer::ADAM, 0.01, 0.0, &net);
-                let mut progress = Progress::new(rng);
-                let sets = Sets {
-                    train: &d,
-                    validation: None,
-                    test: None,
-                };
-                let config = TrainConfig {
-                    epochs: 2,
-                    ..TrainConfig::default()
-                };
-                train(&mut net, sets, &config, &mut optim, &mut progress, |_| Ok(())).unwrap();
-                (net, optim)
-            })
-        };
-        let (one, optim_one) = adam(1);
-        let (two, optim_two) = adam(2);
-        assert_eq!(optim_one, optim_two, "Adam's moments and step count");
-        assert_eq!(one, two);
-    }
-
-    #[test]
-    fn a_non_finite_weight_in_the_helper_rows_stops_training_at_once() {
-        for row in [0, 39] {
-            let (result, _, _) = run(&config(), Some((row, 3)));
-            match result {
-                Err(Error::Diverged {
-                    epoch: 1, batch: 1, ..
-                }) => {}
-                other => panic!("row {row}: expected divergence at epoch 1, mini-batch 1, got {other:?}"),
-            }
-        }
     }
 }

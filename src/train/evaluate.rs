@@ -1,0 +1,154 @@
+//! Scoring a network on held-out data: accuracy and confusion (classes), mean squared error
+//! (values, reconstructions).
+
+use crate::data::{Dataset, Targets};
+use crate::error::{Error, Result};
+use crate::linalg::Float;
+use crate::network::{Network, Workspace, argmax_rows};
+use ndarray::{Array2, ArrayView2, s};
+
+/// Checks that a network can be trained or evaluated on a data set.
+pub fn check_compatible<T: Float>(net: &Network<T>, data: &Dataset, what: &str) -> Result<()> {
+    if net.n_inputs() != data.n_features() {
+        return Err(Error::Mismatch(format!(
+            "the network's first layer has {} inputs but the {what} data has {} features per sample; \
+             the first layer size must be {}",
+            net.n_inputs(),
+            data.n_features(),
+            data.n_features()
+        )));
+    }
+    if net.n_outputs() != data.n_targets() {
+        let targets = match data.targets {
+            Targets::Classes => "classes",
+            Targets::Inputs => "features to reproduce",
+            Targets::Values(_) => "target values",
+        };
+        return Err(Error::Mismatch(format!(
+            "the network's last layer has {} neurons but the {what} data has {} {targets}; \
+             the last layer size must be {}",
+            net.n_outputs(),
+            data.n_targets(),
+            data.n_targets()
+        )));
+    }
+    Ok(())
+}
+
+/// Classification results on a data set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evaluation {
+    pub correct: usize,
+    pub total: usize,
+    /// `confusion[true][predicted]`: how many samples of each class went to each prediction.
+    pub confusion: Vec<Vec<usize>>,
+}
+
+impl Evaluation {
+    pub fn accuracy(&self) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else {
+            self.correct as f64 / self.total as f64
+        }
+    }
+}
+
+/// Classifies every sample (the output neuron with the highest activation wins).
+pub fn evaluate<T: Float>(net: &Network<T>, data: &Dataset) -> Result<Evaluation> {
+    check_compatible(net, data, "evaluation")?;
+    let k = net.n_outputs();
+    let parts = over_samples(
+        net,
+        data,
+        || vec![vec![0usize; k]; k],
+        |confusion, indices, outputs, _| {
+            for (&i, predicted) in indices.iter().zip(argmax_rows(outputs)) {
+                confusion[data.labels[i] as usize][predicted] += 1;
+            }
+        },
+    );
+    let mut confusion = vec![vec![0usize; k]; k];
+    for part in parts {
+        for (row, part_row) in confusion.iter_mut().zip(part) {
+            row.iter_mut().zip(part_row).for_each(|(c, p)| *c += p);
+        }
+    }
+    let correct = (0..k).map(|c| confusion[c][c]).sum();
+    Ok(Evaluation {
+        correct,
+        total: data.len(),
+        confusion,
+    })
+}
+
+/// Mean squared error per output between the network's outputs and the samples' targets
+/// (for an autoencoder: how well it reproduces its inputs).
+pub fn reconstruction_error<T: Float>(net: &Network<T>, data: &Dataset) -> Result<f64> {
+    check_compatible(net, data, "evaluation")?;
+    let parts = over_samples(
+        net,
+        data,
+        || 0.0f64,
+        |sum, _, outputs, targets| {
+            ndarray::Zip::from(outputs).and(targets).for_each(|&z, &t| {
+                let d = (z - t).to_f64().unwrap_or(f64::NAN);
+                *sum += d * d;
+            });
+        },
+    );
+    Ok(parts.iter().sum::<f64>() / (data.len() * data.n_targets()).max(1) as f64)
+}
+
+/// Feeds every sample forward, a chunk of rows at a time, and lets `visit` fold each chunk's
+/// sample indices, outputs and targets into an accumulator made by `init`; returns one
+/// accumulator per thread. Small networks run on two threads, each over half of the samples
+/// in chunks small enough for the single-threaded kernels (each output row is computed on its
+/// own, so the split changes no number); large ones on one thread in big chunks, where the
+/// matrix product uses both cores itself.
+fn over_samples<T: Float, A: Send>(
+    net: &Network<T>,
+    data: &Dataset,
+    init: impl Fn() -> A + Sync,
+    visit: impl Fn(&mut A, &[usize], ArrayView2<T>, ArrayView2<T>) + Sync,
+) -> Vec<A> {
+    const LARGE_CHUNK: usize = 1000;
+    let widest = net
+        .layers
+        .iter()
+        .map(|l| l.weights.len())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    // As many rows as the single-threaded kernels take (89 for 784-30-10).
+    let small_chunk = crate::linalg::small::MAX_MACS / widest;
+    let two = crate::linalg::threads() >= 2;
+    let (threads, chunk) = if small_chunk >= 16 && two && data.len() >= 16 * small_chunk {
+        (2, small_chunk.min(256))
+    } else {
+        (1, LARGE_CHUNK)
+    };
+    let indices: Vec<usize> = (0..data.len()).collect();
+    let run = |part: &[usize]| {
+        let rows = chunk.min(part.len()).max(1);
+        let mut ws = Workspace::new(net, rows);
+        let mut x = Array2::<T>::zeros((rows, net.n_inputs()));
+        let mut y = Array2::<T>::zeros((rows, data.n_targets()));
+        let mut acc = init();
+        for c in part.chunks(rows) {
+            data.fill_batch(c, x.view_mut(), y.view_mut());
+            let out = net.feedforward_batch(x.slice(s![..c.len(), ..]), &mut ws);
+            visit(&mut acc, c, out, y.slice(s![..c.len(), ..]));
+        }
+        acc
+    };
+    if threads == 1 {
+        return vec![run(&indices)];
+    }
+    let (first, second) = indices.split_at(indices.len() / 2);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| run(second));
+        let mine = run(first);
+        vec![mine, other.join().expect("evaluation thread")]
+    })
+}

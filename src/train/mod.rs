@@ -1,0 +1,204 @@
+//! The training loop: epochs of shuffled mini-batches, evaluation on held-out data after each.
+//!
+//! One epoch, through the files of this module:
+//! - [`walk`]: the epoch's shuffle, its mini-batches and their dropout masks;
+//! - [`step`]: one step per mini-batch, on one core or with the first layer split across two
+//!   ([`split`]), chosen in one place; the update rule is the [`Optim`]'s alone;
+//! - [`evaluate`]: the network scored on the validation and test data;
+//! - [`record`]: the epoch's report kept, the schedule and early stopping decided.
+
+mod config;
+mod evaluate;
+mod record;
+mod split;
+mod step;
+mod walk;
+
+pub use config::TrainConfig;
+pub use evaluate::{Evaluation, check_compatible, evaluate, reconstruction_error};
+pub use record::{EpochReport, History, Progress};
+
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::linalg::Float;
+use crate::network::{Network, Workspace};
+use crate::optim::Optim;
+use ndarray::{Array2, s};
+use split::Epoch;
+use std::time::Instant;
+use step::Stepper;
+use walk::Batches;
+
+/// What [`train`] tells its caller as it goes.
+pub enum Event<'a, T> {
+    /// An epoch ended and was evaluated.
+    Epoch(&'a EpochReport),
+    /// `done` of the epoch's `total` mini-batches are finished (sent about a hundred times per
+    /// epoch, for progress bars).
+    Batches { epoch: usize, done: usize, total: usize },
+    /// A moment to save a checkpoint: every `checkpoint_every` mini-batches and at the end of
+    /// every epoch. The network is finite here.
+    Checkpoint(&'a Network<T>, &'a Progress, &'a Optim<T>),
+}
+
+/// The data of a training run.
+#[derive(Debug, Clone, Copy)]
+pub struct Sets<'a> {
+    pub train: &'a Dataset,
+    /// Scores each epoch for early stopping and the adaptive schedule.
+    pub validation: Option<&'a Dataset>,
+    /// Reported after each epoch; never used for any decision.
+    pub test: Option<&'a Dataset>,
+}
+
+/// Trains `net` by `optim` (its rule, learning rate, weight decay and state) from where
+/// `progress` stands up to `config.epochs` epochs. Each epoch shuffles the samples with
+/// `progress.rng`; `on_event` hears of every epoch and checkpoint moment, and an error it
+/// returns stops training. Stops with [`Error::Diverged`] as soon as the cost or a weight
+/// stops being finite, and with [`Error::Stalled`] after an epoch that changed no weight.
+pub fn train<T: Float>(
+    net: &mut Network<T>,
+    sets: Sets<'_>,
+    config: &TrainConfig,
+    optim: &mut Optim<T>,
+    progress: &mut Progress,
+    mut on_event: impl FnMut(Event<'_, T>) -> Result<()>,
+) -> Result<()> {
+    config.validate()?;
+    optim.validate()?;
+    check_sets(net, sets)?;
+    let m = config.batch_size.min(sets.train.len());
+    let mut ws = Workspace::new(net, m);
+    ws.set_dropout(net, config.input_dropout, config.dropout);
+    let mut batches = Batches::new(sets.train, m);
+    while progress.epoch < config.epochs && !progress.stopped_early {
+        let epoch = progress.epoch + 1;
+        record::schedule_eta(optim, config, epoch);
+        let start = Instant::now();
+        // The epoch's shuffle comes from the stream as it was at the epoch's start, so a
+        // resumed epoch gets the same order.
+        progress.rng = progress.epoch_rng.clone();
+        batches.shuffle(&mut progress.rng);
+        run_epoch(net, &batches, &mut ws, config, optim, progress, &mut on_event)?;
+        let seconds = start.elapsed().as_secs_f64();
+        let report = evaluate_epoch(net, sets, progress, optim, seconds)?;
+        record::record(progress, report, config, optim);
+        on_event(Event::Epoch(
+            progress.history.epochs.last().expect("just recorded"),
+        ))?;
+        on_event(Event::Checkpoint(net, progress, optim))?;
+    }
+    Ok(())
+}
+
+/// Every data set fits the network, and there is something to train on.
+fn check_sets<T: Float>(net: &Network<T>, sets: Sets<'_>) -> Result<()> {
+    check_compatible(net, sets.train, "training")?;
+    for (set, what) in [(sets.validation, "validation"), (sets.test, "test")] {
+        if let Some(set) = set {
+            check_compatible(net, set, what)?;
+        }
+    }
+    if sets.train.is_empty() {
+        return Err(Error::Invalid("the training data has no samples".into()));
+    }
+    Ok(())
+}
+
+/// The mini-batches of epoch `progress.epoch + 1`, from `progress.step` on (not 0 when
+/// resuming mid-epoch): one step of `optim` each, progress and checkpoint moments reported.
+fn run_epoch<T: Float>(
+    net: &mut Network<T>,
+    batches: &Batches<'_>,
+    ws: &mut Workspace<T>,
+    config: &TrainConfig,
+    optim: &mut Optim<T>,
+    progress: &mut Progress,
+    on_event: &mut impl FnMut(Event<'_, T>) -> Result<()>,
+) -> Result<()> {
+    let (epoch, from, total) = (progress.epoch + 1, progress.step, batches.len());
+    let m = ws.capacity();
+    let mut x = Array2::<T>::zeros((m, net.n_inputs()));
+    let mut y = Array2::<T>::zeros((m, net.n_outputs()));
+    let report_every = total.div_ceil(100).max(1);
+    // To tell a stalled network (every gradient vanished) from a learning one.
+    let weights_before: Vec<Array2<T>> = net.layers.iter().map(|l| l.weights.clone()).collect();
+    let stage = step::plan(net, optim, ws, m);
+    std::thread::scope(|scope| {
+        let mut stepper = Stepper::start(stage.as_ref(), scope, net, optim, Epoch { batches, from });
+        // The steps, in a closure so that an early `?` still passes through the `sync` below.
+        let result = (|| {
+            for b in from..total {
+                let batch = b + 1;
+                let k = batches.fill(b, x.view_mut(), y.view_mut());
+                walk::draw_masks(ws, config.seed, epoch, batch);
+                let (xk, yk) = (x.slice(s![..k, ..]), y.slice(s![..k, ..]));
+                let (cost, finite) = stepper.step(net, optim, b, xk, yk, ws);
+                let cost = cost.to_f64().unwrap_or(f64::NAN);
+                if !finite || !cost.is_finite() {
+                    let what = if finite { "the cost" } else { "a weight" };
+                    return Err(Error::Diverged { epoch, batch, what });
+                }
+                progress.cost_sum += cost;
+                progress.step = batch;
+                if batch % report_every == 0 {
+                    on_event(Event::Batches {
+                        epoch,
+                        done: batch,
+                        total,
+                    })?;
+                }
+                if config.checkpoint_every.is_some_and(|n| batch % n == 0) && batch < total {
+                    stepper.sync(net);
+                    on_event(Event::Checkpoint(net, progress, optim))?;
+                }
+            }
+            Ok(())
+        })();
+        // The helper's neurons back into the network, whatever happened.
+        stepper.sync(net);
+        result
+    })?;
+    let unchanged = net
+        .layers
+        .iter()
+        .zip(&weights_before)
+        .all(|(l, w)| l.weights == *w);
+    if unchanged {
+        return Err(Error::Stalled { epoch });
+    }
+    Ok(())
+}
+
+/// The report of the epoch just trained: the training cost and the held-out scores.
+fn evaluate_epoch<T: Float>(
+    net: &Network<T>,
+    sets: Sets<'_>,
+    progress: &Progress,
+    optim: &Optim<T>,
+    seconds: f64,
+) -> Result<EpochReport> {
+    let classes = sets.train.is_classification();
+    let accuracy = |set: Option<&Dataset>| set.filter(|_| classes).map(|d| evaluate(net, d)).transpose();
+    let error = |set: Option<&Dataset>| {
+        set.filter(|_| !classes)
+            .map(|d| reconstruction_error(net, d))
+            .transpose()
+    };
+    let test = accuracy(sets.test)?;
+    Ok(EpochReport {
+        epoch: progress.epoch + 1,
+        train_cost: progress.cost_sum / sets.train.len() as f64,
+        test_accuracy: test.as_ref().map(Evaluation::accuracy),
+        test_correct: test.as_ref().map(|e| e.correct),
+        test_total: test.as_ref().map_or(0, |e| e.total),
+        validation_accuracy: accuracy(sets.validation)?.as_ref().map(Evaluation::accuracy),
+        test_error: error(sets.test)?,
+        validation_error: error(sets.validation)?,
+        eta: optim.eta,
+        seconds,
+    })
+}
+
+#[cfg(test)]
+mod tests;

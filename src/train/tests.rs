@@ -1,0 +1,255 @@
+//! The training loop's behaviour: divergence, resuming, early stopping, one core or two.
+
+use super::*;
+use crate::data::{Features, Targets};
+use crate::linalg::with_threads;
+use crate::network::Init;
+use crate::optim::{Optimizer, Schedule};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+fn data() -> Dataset {
+    Dataset {
+        features: Features::Pixels(Array2::from_shape_fn((40, 6), |(i, j)| {
+            ((i * 5 + j * 3) % 7 * 40) as u8
+        })),
+        labels: (0..40).map(|i| (i % 3) as u8).collect(),
+        n_classes: 3,
+        targets: crate::data::Targets::Classes,
+    }
+}
+
+/// A fresh 6-4-3 network, an optimizer of `rule` (η, λ) for it and the progress, from `seed`.
+fn start(rule: Optimizer, (eta, l2): (f64, f64), seed: u64) -> (Network<f32>, Optim<f32>, Progress) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let net: Network<f32> = Network::new(&[6, 4, 3], Init::StandardNormal, &mut rng).unwrap();
+    let optim = Optim::new(rule, eta, l2 / 40.0, &net);
+    (net, optim, Progress::new(rng))
+}
+
+#[test]
+fn a_non_finite_weight_stops_training_at_once() {
+    let config = TrainConfig {
+        epochs: 3,
+        batch_size: 4,
+        ..TrainConfig::default()
+    };
+    let (mut net, mut optim, mut progress) = start(Optimizer::Sgd, (3.0, 0.0), 0);
+    net.layers[0].weights[[1, 2]] = f32::INFINITY;
+    let d = data();
+    let sets = Sets {
+        train: &d,
+        validation: None,
+        test: None,
+    };
+    let err = train(&mut net, sets, &config, &mut optim, &mut progress, |_| Ok(())).unwrap_err();
+    match err {
+        Error::Diverged {
+            epoch: 1, batch: 1, ..
+        } => {}
+        other => panic!("expected divergence at epoch 1, mini-batch 1, got {other}"),
+    }
+}
+
+#[test]
+fn resuming_from_any_point_gives_the_same_network() {
+    // Momentum (state), dropout (masks) and a step schedule all have to survive a resume.
+    let config = TrainConfig {
+        epochs: 3,
+        batch_size: 4,
+        checkpoint_every: Some(3),
+        dropout: 0.3,
+        input_dropout: 0.1,
+        schedule: Schedule::Step { every: 1, gamma: 0.5 },
+        ..TrainConfig::default()
+    };
+    let d = data();
+    let sets = Sets {
+        train: &d,
+        validation: Some(&d),
+        test: None,
+    };
+    let (mut whole, mut optim, mut p) = start(Optimizer::Nesterov { mu: 0.9 }, (0.5, 0.1), 9);
+    let mut snapshots = Vec::new();
+    train(&mut whole, sets, &config, &mut optim, &mut p, |e| {
+        if let Event::Checkpoint(n, p, o) = e {
+            snapshots.push((n.clone(), p.clone(), o.clone()));
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert!(snapshots.len() >= 9);
+    for (mut net, mut progress, mut optim) in snapshots {
+        train(&mut net, sets, &config, &mut optim, &mut progress, |_| Ok(())).unwrap();
+        assert_eq!(net, whole);
+        assert_eq!(progress.history.epochs.len(), 3);
+    }
+}
+
+#[test]
+fn early_stopping_stops_when_validation_stalls() {
+    let config = TrainConfig {
+        epochs: 50,
+        batch_size: 4,
+        early_stopping: Some(2),
+        ..TrainConfig::default()
+    };
+    let d = data();
+    let sets = Sets {
+        train: &d,
+        validation: Some(&d),
+        test: None,
+    };
+    let (mut net, mut optim, mut progress) = start(Optimizer::Sgd, (1e-4, 0.0), 1);
+    train(&mut net, sets, &config, &mut optim, &mut progress, |_| Ok(())).unwrap();
+    // With a tiny learning rate the accuracy cannot improve for long.
+    assert!(
+        progress.stopped_early && progress.epoch < 50,
+        "ran {} epochs",
+        progress.epoch
+    );
+}
+
+/// The two-core stepper against the one-core one.
+mod two_cores {
+    use super::*;
+
+    /// 1003 samples of 256 "pixels" in 10 classes: 101 mini-batches of 10, the last of 3.
+    fn data() -> Dataset {
+        Dataset {
+            features: Features::Pixels(Array2::from_shape_fn((1003, 256), |(i, j)| {
+                // Blank paper around ink that depends on the class, as in MNIST.
+                if (j + i % 10 * 7) % 5 == 0 {
+                    ((i * 31 + j * 17) % 256) as u8
+                } else {
+                    0
+                }
+            })),
+            labels: (0..1003).map(|i| (i % 10) as u8).collect(),
+            n_classes: 10,
+            targets: Targets::Classes,
+        }
+    }
+
+    /// Trains a fresh 256-40-10 network with `config`; returns it and the networks handed to
+    /// every checkpoint.
+    fn run(
+        config: &TrainConfig,
+        poison: Option<(usize, usize)>,
+    ) -> (crate::Result<()>, Network<f32>, Vec<Network<f32>>) {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut net: Network<f32> = Network::new(&[256, 40, 10], Init::StandardNormal, &mut rng).unwrap();
+        if let Some(at) = poison {
+            net.layers[0].weights[at] = f32::INFINITY;
+        }
+        let mut optim = Optim::new(Optimizer::Sgd, 0.5, 1e-4, &net);
+        let mut progress = Progress::new(rng);
+        let d = data();
+        let sets = Sets {
+            train: &d,
+            validation: None,
+            test: None,
+        };
+        let mut seen = Vec::new();
+        let result = train(&mut net, sets, config, &mut optim, &mut progress, |e| {
+            if let Event::Checkpoint(net, _, _) = e {
+                seen.push(net.clone());
+            }
+            Ok(())
+        });
+        (result, net, seen)
+    }
+
+    fn config() -> TrainConfig {
+        TrainConfig {
+            epochs: 3,
+            batch_size: 10,
+            checkpoint_every: Some(17),
+            ..TrainConfig::default()
+        }
+    }
+
+    #[test]
+    fn two_cores_train_the_same_network_as_one() {
+        let net: Network<f32> = Network::new(
+            &[256, 40, 10],
+            Init::StandardNormal,
+            &mut ChaCha8Rng::seed_from_u64(7),
+        )
+        .unwrap();
+        // Not a vacuous comparison where the split can run (AVX-512 and two cores, as here).
+        let applies = || {
+            let optim = Optim::new(Optimizer::Sgd, 0.5, 1e-4, &net);
+            super::super::split::applies(&net, &optim, &Workspace::new(&net, 10), 10)
+        };
+        if f32::has_small_kernels() && crate::linalg::threads() >= 2 {
+            assert!(applies());
+        }
+        assert!(!with_threads(1, applies));
+
+        let (ok2, two, seen2) = run(&config(), None);
+        let (ok1, one, seen1) = with_threads(1, || run(&config(), None));
+        ok1.unwrap();
+        ok2.unwrap();
+        // Every weight and bias bit for bit, after training and at every checkpoint (which
+        // falls in mid-epoch, while the helper holds its rows).
+        assert_eq!(seen1.len(), 3 * (101 / 17 + 1));
+        assert_eq!(seen1, seen2);
+        assert_eq!(one, two);
+        let start: Network<f32> = Network::new(
+            &[256, 40, 10],
+            Init::StandardNormal,
+            &mut ChaCha8Rng::seed_from_u64(7),
+        )
+        .unwrap();
+        assert_ne!(
+            one.layers[0].weights.row(39),
+            start.layers[0].weights.row(39),
+            "the helper's last row trained"
+        );
+    }
+
+    /// The optimizer handed to `train` decides the update rule on every path: an Adam `Optim`
+    /// with a default configuration trains the same network on two cores as on one.
+    #[test]
+    fn the_optimizer_given_is_the_one_used_on_two_cores() {
+        let d = data();
+        let adam = |threads: usize| {
+            with_threads(threads, || {
+                let mut rng = ChaCha8Rng::seed_from_u64(7);
+                let mut net: Network<f32> =
+                    Network::new(&[256, 40, 10], Init::StandardNormal, &mut rng).unwrap();
+                let mut optim = Optim::new(crate::optim::Optimizer::ADAM, 0.01, 0.0, &net);
+                let mut progress = Progress::new(rng);
+                let sets = Sets {
+                    train: &d,
+                    validation: None,
+                    test: None,
+                };
+                let config = TrainConfig {
+                    epochs: 2,
+                    ..TrainConfig::default()
+                };
+                train(&mut net, sets, &config, &mut optim, &mut progress, |_| Ok(())).unwrap();
+                (net, optim)
+            })
+        };
+        let (one, optim_one) = adam(1);
+        let (two, optim_two) = adam(2);
+        assert_eq!(optim_one, optim_two, "Adam's moments and step count");
+        assert_eq!(one, two);
+    }
+
+    #[test]
+    fn a_non_finite_weight_in_the_helper_rows_stops_training_at_once() {
+        for row in [0, 39] {
+            let (result, _, _) = run(&config(), Some((row, 3)));
+            match result {
+                Err(Error::Diverged {
+                    epoch: 1, batch: 1, ..
+                }) => {}
+                other => panic!("row {row}: expected divergence at epoch 1, mini-batch 1, got {other:?}"),
+            }
+        }
+    }
+}
