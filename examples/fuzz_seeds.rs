@@ -5,9 +5,9 @@
 
 use mlp::checkpoint::{self, RunSpec};
 use mlp::data::idx::encode_idx;
-use mlp::optim::{Optim, Optimizer};
+use mlp::optim::{Optim, Optimizer, RuleName, Schedule};
 use mlp::train::{EpochReport, Progress};
-use mlp::{Init, Network, model_io};
+use mlp::{Activation, Cost, Init, Network, model_io};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::io::Write;
@@ -32,20 +32,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let spec = RunSpec {
         sizes: vec![4, 3, 2],
-        hidden: "sigmoid".into(),
-        output: "sigmoid".into(),
-        cost: "quadratic".into(),
-        init: "standard-normal".into(),
+        hidden: Activation::Sigmoid,
+        output: Activation::Sigmoid,
+        cost: Cost::Quadratic,
+        init: Init::StandardNormal,
         seed: 0,
         epochs: 3,
         batch_size: 2,
         eta: 1.0,
-        optimizer: "adam".into(),
+        optimizer: RuleName::Adam,
         momentum: 0.9,
         l2: 0.0,
         dropout: 0.0,
         input_dropout: 0.0,
-        lr_schedule: "constant".into(),
+        lr_schedule: Schedule::Constant,
         early_stopping: None,
         validation_split: 0.0,
         autoencoder: false,

@@ -173,6 +173,8 @@ impl fmt::Display for Activation {
     }
 }
 
+crate::named::serde_by_name!(Activation);
+
 impl FromStr for Activation {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {

@@ -5,10 +5,10 @@
 use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::model_io;
-use crate::network::Architecture;
 use crate::network::Network;
-use crate::optim::{Optim, Optimizer};
-use crate::train::{History, Progress, TrainConfig};
+use crate::optim::Optim;
+pub use crate::train::RunSpec;
+use crate::train::{History, Progress};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -17,77 +17,6 @@ use std::path::Path;
 
 const KEY: &str = "checkpoint";
 const VERSION: u32 = 1;
-
-/// The options a training run was started with; a resumed run must agree with them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunSpec {
-    pub sizes: Vec<usize>,
-    pub hidden: String,
-    pub output: String,
-    pub cost: String,
-    pub init: String,
-    pub seed: u64,
-    pub epochs: usize,
-    pub batch_size: usize,
-    pub eta: f64,
-    pub optimizer: String,
-    pub momentum: f64,
-    pub l2: f64,
-    pub dropout: f64,
-    pub input_dropout: f64,
-    pub lr_schedule: String,
-    pub early_stopping: Option<usize>,
-    pub validation_split: f64,
-    /// Trained to reproduce its inputs (the targets are the inputs).
-    #[serde(default)]
-    pub autoencoder: bool,
-    /// Samples and features of the training data, to catch a resume on other data.
-    pub train_samples: usize,
-    pub features: usize,
-}
-
-impl RunSpec {
-    pub fn architecture(&self) -> Result<Architecture> {
-        let parse = |what: &str, e: String| Error::Invalid(format!("{what}: {e}"));
-        Ok(Architecture {
-            sizes: self.sizes.clone(),
-            hidden: self.hidden.parse().map_err(|e| parse("hidden activation", e))?,
-            output: self.output.parse().map_err(|e| parse("output activation", e))?,
-            cost: self.cost.parse().map_err(|e| parse("cost", e))?,
-        })
-    }
-
-    /// `λ/n` of the L2 decay: `n` counts the samples trained on (the validation split held out).
-    pub fn decay(&self) -> f64 {
-        let held_out = (self.validation_split * self.train_samples as f64).round() as usize;
-        self.l2 / self.train_samples.saturating_sub(held_out).max(1) as f64
-    }
-
-    pub fn optimizer(&self) -> Result<Optimizer> {
-        Optimizer::parse(&self.optimizer, self.momentum).map_err(Error::Invalid)
-    }
-
-    /// The optimizer the run starts with: its rule, `η`, `λ/n`, and zero state.
-    pub fn optim<T: Float>(&self, net: &Network<T>) -> Result<Optim<T>> {
-        let optim = Optim::new(self.optimizer()?, self.eta, self.decay(), net);
-        optim.validate()?;
-        Ok(optim)
-    }
-
-    pub fn config(&self, checkpoint_every: Option<usize>) -> Result<TrainConfig> {
-        Ok(TrainConfig {
-            epochs: self.epochs,
-            batch_size: self.batch_size,
-            checkpoint_every,
-            dropout: self.dropout,
-            input_dropout: self.input_dropout,
-            schedule: self.lr_schedule.parse().map_err(Error::Invalid)?,
-            early_stopping: self.early_stopping,
-            seed: self.seed,
-            ..TrainConfig::default()
-        })
-    }
-}
 
 /// A loaded checkpoint.
 #[derive(Debug, Clone)]
@@ -211,7 +140,7 @@ pub fn from_bytes<T: Float>(bytes: &[u8], path: &Path) -> Result<Checkpoint<T>> 
             state.version
         )));
     }
-    let arch = state.spec.architecture().map_err(|e| bad(e.to_string()))?;
+    let arch = state.spec.architecture();
     if arch != net.architecture() {
         return Err(bad(format!(
             "checkpoint state names {arch:?} but holds {:?}",

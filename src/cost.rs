@@ -156,6 +156,8 @@ impl fmt::Display for Cost {
     }
 }
 
+crate::named::serde_by_name!(Cost);
+
 impl FromStr for Cost {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {

@@ -46,6 +46,19 @@ impl Init {
         (weights, biases)
     }
 
+    /// The default for networks whose hidden layers have `activation`: the lecture's standard
+    /// normal for sigmoid neurons (so its runs stay as they were), He for ReLU and leaky ReLU
+    /// (N(0, 1) weights make their activations grow layer by layer), Glorot for tanh and
+    /// identity.
+    pub fn for_activation(activation: crate::activation::Activation) -> Init {
+        use crate::activation::Activation;
+        match activation {
+            Activation::Sigmoid => Init::StandardNormal,
+            Activation::Relu | Activation::LeakyRelu => Init::He,
+            Activation::Tanh | Activation::Identity | Activation::Softmax => Init::Glorot,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Init::StandardNormal => "standard-normal",
@@ -61,6 +74,8 @@ impl fmt::Display for Init {
         f.write_str(self.name())
     }
 }
+
+crate::named::serde_by_name!(Init);
 
 impl FromStr for Init {
     type Err = String;

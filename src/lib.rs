@@ -19,6 +19,7 @@ pub mod linalg;
 pub mod linfa;
 pub mod model;
 pub mod model_io;
+mod named;
 pub mod network;
 pub mod optim;
 pub mod perceptron;

@@ -40,27 +40,84 @@ impl Optimizer {
     }
 
     pub fn name(self) -> &'static str {
-        match self {
-            Optimizer::Sgd => "sgd",
-            Optimizer::Momentum { .. } => "momentum",
-            Optimizer::Nesterov { .. } => "nesterov",
-            Optimizer::Adam { .. } => "adam",
-        }
+        self.kind().name()
     }
 
-    /// Parses `sgd`, `momentum`, `nesterov` or `adam`, with momentum coefficient `mu`.
-    pub fn parse(name: &str, mu: f64) -> Result<Self, String> {
-        match name {
-            "sgd" => Ok(Optimizer::Sgd),
-            "momentum" => Ok(Optimizer::Momentum { mu }),
-            "nesterov" => Ok(Optimizer::Nesterov { mu }),
-            "adam" => Ok(Optimizer::ADAM),
-            _ => Err(format!(
-                "unknown optimizer '{name}' (expected one of: sgd, momentum, nesterov, adam)"
-            )),
+    /// The rule without its coefficients.
+    pub fn kind(self) -> RuleName {
+        match self {
+            Optimizer::Sgd => RuleName::Sgd,
+            Optimizer::Momentum { .. } => RuleName::Momentum,
+            Optimizer::Nesterov { .. } => RuleName::Nesterov,
+            Optimizer::Adam { .. } => RuleName::Adam,
         }
     }
 }
+
+/// An update rule by name, as a run description records it (beside its momentum coefficient).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleName {
+    Sgd,
+    Momentum,
+    Nesterov,
+    Adam,
+}
+
+impl RuleName {
+    pub const ALL: [RuleName; 4] = [
+        RuleName::Sgd,
+        RuleName::Momentum,
+        RuleName::Nesterov,
+        RuleName::Adam,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleName::Sgd => "sgd",
+            RuleName::Momentum => "momentum",
+            RuleName::Nesterov => "nesterov",
+            RuleName::Adam => "adam",
+        }
+    }
+
+    /// The learning rate a run starts with when none is given: the lecture's 3 for SGD, the
+    /// same effective step 3·(1 − μ) = 0.3 at μ = 0.9 for momentum and Nesterov, and Adam's
+    /// (and scikit-learn's) 0.001.
+    pub fn default_eta(self) -> f64 {
+        match self {
+            RuleName::Sgd => 3.0,
+            RuleName::Momentum | RuleName::Nesterov => 0.3,
+            RuleName::Adam => 0.001,
+        }
+    }
+
+    /// The rule, with momentum coefficient `mu` where it takes one (Adam: its defaults).
+    pub fn with_momentum(self, mu: f64) -> Optimizer {
+        match self {
+            RuleName::Sgd => Optimizer::Sgd,
+            RuleName::Momentum => Optimizer::Momentum { mu },
+            RuleName::Nesterov => Optimizer::Nesterov { mu },
+            RuleName::Adam => Optimizer::ADAM,
+        }
+    }
+}
+
+impl fmt::Display for RuleName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for RuleName {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        RuleName::ALL.into_iter().find(|r| r.name() == s).ok_or_else(|| {
+            format!("unknown optimizer '{s}' (expected one of: sgd, momentum, nesterov, adam)")
+        })
+    }
+}
+
+crate::named::serde_by_name!(RuleName);
 
 impl fmt::Display for Optimizer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -328,6 +385,14 @@ impl Schedule {
         }
     }
 }
+
+impl fmt::Display for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+crate::named::serde_by_name!(Schedule);
 
 impl FromStr for Schedule {
     type Err = String;

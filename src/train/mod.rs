@@ -10,6 +10,7 @@
 mod config;
 mod evaluate;
 mod record;
+mod spec;
 mod split;
 mod step;
 mod walk;
@@ -17,6 +18,7 @@ mod walk;
 pub use config::TrainConfig;
 pub use evaluate::{Evaluation, check_compatible, evaluate, reconstruction_error};
 pub use record::{EpochReport, History, Progress};
+pub use spec::{Difference, RunSpec};
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};

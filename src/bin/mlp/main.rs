@@ -7,7 +7,7 @@ use mlp::checkpoint::{self, RunSpec};
 use mlp::cost::Cost;
 use mlp::data::mnist;
 use mlp::gradcheck::gradient_check;
-use mlp::optim::{Optim, Schedule};
+use mlp::optim::{Optim, RuleName, Schedule};
 use mlp::perceptron::{self, Perceptron};
 use mlp::train::{self, EpochReport, Event, Progress, Sets};
 use mlp::{Error, Init, Network, model_io};
@@ -236,8 +236,8 @@ struct TrainArgs {
     #[arg(long, value_name = "NAME")]
     cost: Option<Cost>,
     /// Optimizer: sgd, momentum, nesterov, adam (β₁ 0.9, β₂ 0.999, ε 1e-8). [default: sgd]
-    #[arg(long, value_name = "NAME", value_parser = ["sgd", "momentum", "nesterov", "adam"])]
-    optimizer: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    optimizer: Option<RuleName>,
     /// Momentum coefficient μ of the momentum and nesterov optimizers. [default: 0.9]
     #[arg(long, value_name = "MU")]
     momentum: Option<f64>,
@@ -471,7 +471,7 @@ fn train_cmd(args: TrainArgs) -> Result<(), Error> {
         Some(path) => resume(path, &args, all_train.len(), all_train.n_features())?,
         None => fresh(&args, all_train.len(), all_train.n_features())?,
     };
-    let config = spec.config(args.checkpoint_every.map(|n| n as usize))?;
+    let config = spec.config(args.checkpoint_every.map(|n| n as usize));
     config.validate()?;
     let (mut train_set, mut validation) = all_train.split_validation(spec.validation_split, spec.seed)?;
     let mut test_set = test_set;
@@ -580,6 +580,8 @@ fn fresh(
     let validation_split =
         args.validation_split
             .unwrap_or(if args.early_stopping.is_some() { 0.1 } else { 0.0 });
+    let hidden = args.activation.unwrap_or_default();
+    let optimizer = args.optimizer.unwrap_or(RuleName::Sgd);
     let spec = RunSpec {
         sizes: args.layers.clone().map_or_else(
             || {
@@ -591,24 +593,20 @@ fn fresh(
             },
             |s| s.0,
         ),
-        hidden: args.activation.unwrap_or_default().name().into(),
-        output: args.output.unwrap_or_default().name().into(),
-        cost: args.cost.unwrap_or_default().name().into(),
-        init: args.init.unwrap_or_default().name().to_string(),
+        hidden,
+        output: args.output.unwrap_or_default(),
+        cost: args.cost.unwrap_or_default(),
+        init: args.init.unwrap_or_else(|| Init::for_activation(hidden)),
         seed: args.seed.unwrap_or(0),
         epochs: args.epochs.unwrap_or(30) as usize,
         batch_size: args.batch_size.unwrap_or(10) as usize,
-        eta: args.eta.unwrap_or(match args.optimizer.as_deref() {
-            Some("adam") => 0.001,
-            Some("momentum" | "nesterov") => 0.3,
-            _ => 3.0,
-        }),
-        optimizer: args.optimizer.clone().unwrap_or_else(|| "sgd".into()),
+        eta: args.eta.unwrap_or(optimizer.default_eta()),
+        optimizer,
         momentum: args.momentum.unwrap_or(0.9),
         l2: args.l2.unwrap_or(0.0),
         dropout: args.dropout.unwrap_or(0.0),
         input_dropout: args.input_dropout.unwrap_or(0.0),
-        lr_schedule: args.lr_schedule.unwrap_or(Schedule::Constant).name(),
+        lr_schedule: args.lr_schedule.unwrap_or(Schedule::Constant),
         early_stopping: args.early_stopping.map(|n| n as usize),
         validation_split,
         autoencoder: args.autoencoder,
@@ -623,7 +621,7 @@ fn fresh(
     }
     // One generator for the weights and then each epoch's shuffle.
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
-    let net: Network<f32> = Network::build(&spec.architecture()?, args.init.unwrap_or_default(), &mut rng)?;
+    let net: Network<f32> = Network::build(&spec.architecture(), spec.init, &mut rng)?;
     let optim = spec.optim(&net)?;
     Ok((net, spec, Progress::new(rng), optim))
 }
@@ -637,84 +635,36 @@ fn resume(
 ) -> Result<(Network<f32>, RunSpec, Progress, Optim<f32>), Error> {
     let ck = checkpoint::load::<f32>(path)?;
     let mut spec = ck.spec;
-    let join = |s: &[usize]| s.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
-    // Every option given must agree with the run being resumed.
-    let given: [(&str, Option<String>, String); 16] = [
-        (
-            "--layers",
-            args.layers.as_ref().map(|l| join(&l.0)),
-            join(&spec.sizes),
-        ),
-        (
-            "--batch-size",
-            args.batch_size.map(|v| v.to_string()),
-            spec.batch_size.to_string(),
-        ),
-        ("--eta", args.eta.map(|v| v.to_string()), spec.eta.to_string()),
-        (
-            "--init",
-            args.init.map(|v| v.name().to_string()),
-            spec.init.clone(),
-        ),
-        ("--seed", args.seed.map(|v| v.to_string()), spec.seed.to_string()),
-        (
-            "--activation",
-            args.activation.map(|v| v.name().to_string()),
-            spec.hidden.clone(),
-        ),
-        (
-            "--output",
-            args.output.map(|v| v.name().to_string()),
-            spec.output.clone(),
-        ),
-        (
-            "--cost",
-            args.cost.map(|v| v.name().to_string()),
-            spec.cost.clone(),
-        ),
-        ("--optimizer", args.optimizer.clone(), spec.optimizer.clone()),
-        (
-            "--momentum",
-            args.momentum.map(|v| v.to_string()),
-            spec.momentum.to_string(),
-        ),
-        ("--l2", args.l2.map(|v| v.to_string()), spec.l2.to_string()),
-        (
-            "--dropout",
-            args.dropout.map(|v| v.to_string()),
-            spec.dropout.to_string(),
-        ),
-        (
-            "--input-dropout",
-            args.input_dropout.map(|v| v.to_string()),
-            spec.input_dropout.to_string(),
-        ),
-        (
-            "--lr-schedule",
-            args.lr_schedule.map(|v| v.name()),
-            spec.lr_schedule.clone(),
-        ),
-        (
-            "--early-stopping",
-            args.early_stopping.map(|v| v.to_string()),
-            spec.early_stopping.map_or("off".into(), |v| v.to_string()),
-        ),
-        (
-            "--validation-split",
-            args.validation_split.map(|v| v.to_string()),
-            spec.validation_split.to_string(),
-        ),
-    ];
-    for (option, given, saved) in given {
-        if let Some(given) = given
-            && given != saved
-        {
-            return Err(Error::Mismatch(format!(
-                "{option} {given} contradicts the checkpoint {}, which was started with {option} {saved}; \
-                 leave the option out to continue that run, or start a new one without --resume",
-                path.display()
-            )));
-        }
+    // Every option given must agree with the run being resumed: the options given, laid over
+    // the saved run, may differ from it only in the number of epochs.
+    let asked = RunSpec {
+        sizes: args.layers.clone().map_or(spec.sizes.clone(), |l| l.0),
+        hidden: args.activation.unwrap_or(spec.hidden),
+        output: args.output.unwrap_or(spec.output),
+        cost: args.cost.unwrap_or(spec.cost),
+        init: args.init.unwrap_or(spec.init),
+        seed: args.seed.unwrap_or(spec.seed),
+        batch_size: args.batch_size.map_or(spec.batch_size, |v| v as usize),
+        eta: args.eta.unwrap_or(spec.eta),
+        optimizer: args.optimizer.unwrap_or(spec.optimizer),
+        momentum: args.momentum.unwrap_or(spec.momentum),
+        l2: args.l2.unwrap_or(spec.l2),
+        dropout: args.dropout.unwrap_or(spec.dropout),
+        input_dropout: args.input_dropout.unwrap_or(spec.input_dropout),
+        lr_schedule: args.lr_schedule.unwrap_or(spec.lr_schedule),
+        early_stopping: args.early_stopping.map(|v| v as usize).or(spec.early_stopping),
+        validation_split: args.validation_split.unwrap_or(spec.validation_split),
+        ..spec.clone()
+    };
+    if let Some(d) = asked.differences(&spec).first() {
+        let option = flag_of(&d.field);
+        return Err(Error::Mismatch(format!(
+            "{option} {} contradicts the checkpoint {}, which was started with {option} {}; \
+             leave the option out to continue that run, or start a new one without --resume",
+            d.ours,
+            path.display(),
+            d.theirs
+        )));
     }
     if args.autoencoder && !spec.autoencoder {
         return Err(Error::Mismatch(format!(
@@ -743,6 +693,16 @@ fn resume(
         )));
     }
     Ok((ck.net, spec, ck.progress, ck.optim))
+}
+
+/// The option of `mlp train` that sets a field of the run description.
+fn flag_of(field: &str) -> String {
+    match field {
+        "sizes" => "--layers".into(),
+        "hidden" => "--activation".into(),
+        "lr_schedule" => "--lr-schedule".into(),
+        other => format!("--{}", other.replace('_', "-")),
+    }
 }
 
 /// A progress bar with the ETA of the current epoch, on standard error when it is a terminal

@@ -6,7 +6,7 @@ use clap::Args;
 use mlp::data::tabular::{Csv, Tabular, Task};
 use mlp::data::{Dataset, Features, Targets};
 use mlp::estimator::{MlpClassifier, MlpRegressor, OnEpoch, Params};
-use mlp::optim::Optimizer;
+use mlp::optim::RuleName;
 use mlp::train;
 use mlp::train::EpochReport;
 use mlp::{Error, Model};
@@ -100,10 +100,10 @@ fn parse_hidden(s: &str) -> Result<Sizes, String> {
 /// The estimator's hyper-parameters from the command line (scikit-learn's where none given).
 fn params(args: &TrainArgs) -> Result<Params, Error> {
     let t = &args.table;
-    let solver = match args.optimizer.as_deref() {
-        None | Some("adam") => Optimizer::ADAM,
-        Some(name) => Optimizer::parse(name, args.momentum.unwrap_or(0.9)).map_err(Error::Invalid)?,
-    };
+    let solver = args
+        .optimizer
+        .unwrap_or(RuleName::Adam)
+        .with_momentum(args.momentum.unwrap_or(0.9));
     let mut p = Params {
         solver,
         ..Params::default()
