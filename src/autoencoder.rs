@@ -34,8 +34,7 @@ pub fn reconstruct<T: Float>(
     let k = bottleneck(net)?;
     let mut out = Array2::zeros((indices.len(), net.n_outputs()));
     let mut codes = Array2::zeros((indices.len(), net.layers[k].neurons()));
-    const CHUNK: usize = 1000;
-    let rows = CHUNK.min(indices.len()).max(1);
+    let rows = crate::linalg::INFERENCE_ROWS.min(indices.len()).max(1);
     let mut ws = Workspace::new(net, rows);
     let mut x = Array2::<T>::zeros((rows, net.n_inputs()));
     let mut y = Array2::<T>::zeros((rows, data.n_targets()));

@@ -24,6 +24,7 @@ pub mod network;
 pub mod optim;
 pub mod perceptron;
 pub mod plot;
+pub mod reference;
 pub mod train;
 
 pub use activation::Activation;

@@ -305,7 +305,7 @@ impl<T: Float> Network<T> {
 
     /// Outputs for any number of samples (`n × n_0` in, `n × n_L` out), computed in chunks.
     pub fn predict(&self, x: ArrayView2<T>) -> Array2<T> {
-        const CHUNK: usize = 1000;
+        const CHUNK: usize = crate::linalg::INFERENCE_ROWS;
         let mut out = Array2::zeros((x.nrows(), self.n_outputs()));
         let mut ws = Workspace::new(self, CHUNK.min(x.nrows()).max(1));
         for (xc, mut oc) in x

@@ -1,6 +1,7 @@
 //! The matrix products and the number type. The only place that talks to the GEMM crate and
 //! knows about memory layout, SIMD and threads.
 
+mod cpu;
 pub mod small;
 
 use ndarray::{ArrayView2, ArrayViewMut2, ScalarOperand};
@@ -166,11 +167,25 @@ macro_rules! simd_fn {
 }
 pub(crate) use simd_fn;
 
-/// True when the processor has the AVX-512 parts [`simd_fn`] compiles for.
 #[cfg(target_arch = "x86_64")]
-#[inline]
-pub fn has_avx512() -> bool {
-    std::arch::is_x86_feature_detected!("avx512bw") && std::arch::is_x86_feature_detected!("avx512dq")
+pub use cpu::has_avx512;
+
+/// Rows per chunk when many samples are fed forward on one thread: enough for the GEMM crate's
+/// packing to pay off, few enough that a chunk's activations stay small.
+pub const INFERENCE_ROWS: usize = 1000;
+
+/// How to feed `n` samples forward through layers of at most `widest` weights: on how many
+/// threads, in chunks of how many rows. Small networks run on two threads, each over half of
+/// the samples in chunks the single-threaded small kernels take (89 rows for 784-30-10; each
+/// output row is computed on its own, so the split changes no number); large ones on one
+/// thread in chunks of [`INFERENCE_ROWS`], where the matrix product uses both cores itself.
+pub fn inference_plan(widest: usize, n: usize) -> (usize, usize) {
+    let small_rows = small::MAX_MACS / widest.max(1);
+    if small_rows >= 16 && threads() >= 2 && n >= 16 * small_rows {
+        (2, small_rows.min(256))
+    } else {
+        (1, INFERENCE_ROWS)
+    }
 }
 
 /// `y[i] = f(x[i])` in blocks of 16, the last one through a padded copy, so that every element

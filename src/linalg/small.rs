@@ -15,10 +15,10 @@ use ndarray::{ArrayView2, ArrayViewMut2};
 /// and it can use both cores).
 pub const MAX_MACS: usize = 1 << 21;
 
-/// True when the processor has what the kernels need (the AVX-512 of [`super::has_avx512`]).
+/// True when the processor has what the kernels need (the AVX-512 of [`super::cpu::has_avx512`]).
 pub fn available() -> bool {
     #[cfg(target_arch = "x86_64")]
-    return super::has_avx512();
+    return super::cpu::has_avx512();
     #[cfg(not(target_arch = "x86_64"))]
     false
 }

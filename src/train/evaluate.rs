@@ -102,32 +102,15 @@ pub fn reconstruction_error<T: Float>(net: &Network<T>, data: &Dataset) -> Resul
 
 /// Feeds every sample forward, a chunk of rows at a time, and lets `visit` fold each chunk's
 /// sample indices, outputs and targets into an accumulator made by `init`; returns one
-/// accumulator per thread. Small networks run on two threads, each over half of the samples
-/// in chunks small enough for the single-threaded kernels (each output row is computed on its
-/// own, so the split changes no number); large ones on one thread in big chunks, where the
-/// matrix product uses both cores itself.
+/// accumulator per thread; threads and chunk size as [`crate::linalg::inference_plan`] says.
 fn over_samples<T: Float, A: Send>(
     net: &Network<T>,
     data: &Dataset,
     init: impl Fn() -> A + Sync,
     visit: impl Fn(&mut A, &[usize], ArrayView2<T>, ArrayView2<T>) + Sync,
 ) -> Vec<A> {
-    const LARGE_CHUNK: usize = 1000;
-    let widest = net
-        .layers
-        .iter()
-        .map(|l| l.weights.len())
-        .max()
-        .unwrap_or(1)
-        .max(1);
-    // As many rows as the single-threaded kernels take (89 for 784-30-10).
-    let small_chunk = crate::linalg::small::MAX_MACS / widest;
-    let two = crate::linalg::threads() >= 2;
-    let (threads, chunk) = if small_chunk >= 16 && two && data.len() >= 16 * small_chunk {
-        (2, small_chunk.min(256))
-    } else {
-        (1, LARGE_CHUNK)
-    };
+    let widest = net.layers.iter().map(|l| l.weights.len()).max().unwrap_or(1);
+    let (threads, chunk) = crate::linalg::inference_plan(widest, data.len());
     let indices: Vec<usize> = (0..data.len()).collect();
     let run = |part: &[usize]| {
         let rows = chunk.min(part.len()).max(1);
