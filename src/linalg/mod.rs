@@ -170,6 +170,17 @@ pub(crate) use simd_fn;
 #[cfg(target_arch = "x86_64")]
 pub use cpu::has_avx512;
 
+/// The kernel path this process runs, for a run's header and figures. A seed gives the same
+/// model bit for bit on one path (whatever the thread count); another path sums in another
+/// order, so its bits (and a run's later epochs) differ.
+pub fn kernel_path() -> &'static str {
+    if small::available() {
+        "AVX-512 (small kernels + gemm)"
+    } else {
+        "gemm crate only (no AVX-512)"
+    }
+}
+
 /// Rows per chunk when many samples are fed forward on one thread: enough for the GEMM crate's
 /// packing to pay off, few enough that a chunk's activations stay small.
 pub const INFERENCE_ROWS: usize = 1000;
