@@ -42,7 +42,7 @@ impl Cost {
     pub fn check_output(self, output: Activation) -> Result<(), String> {
         match self.requires() {
             Some(needed) if needed != output => Err(format!(
-                "the {self} cost needs a {needed} output layer, not {output} (use --output {needed})"
+                "the {self} cost needs a {needed} output layer, not {output}"
             )),
             _ => Ok(()),
         }
@@ -213,7 +213,7 @@ mod tests {
             Cost::CrossEntropy
                 .check_output(Activation::Softmax)
                 .unwrap_err()
-                .contains("--output sigmoid")
+                .contains("needs a sigmoid output layer, not softmax")
         );
         assert!(Cost::LogLikelihood.check_output(Activation::Sigmoid).is_err());
         assert!(Cost::Mse.check_output(Activation::Identity).is_ok());
