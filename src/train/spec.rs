@@ -190,6 +190,31 @@ mod tests {
     }
 
     #[test]
+    fn decay_is_lambda_over_n_plus_alpha_over_m() {
+        let mut spec = lecture();
+        spec.l2 = 6.0;
+        spec.validation_split = 0.5;
+        assert_eq!(
+            spec.decay(),
+            6.0 / 30000.0,
+            "n: the samples left after the validation split"
+        );
+        assert!(
+            !serde_json::to_string(&spec).unwrap().contains("alpha"),
+            "no alpha, no field"
+        );
+        spec.l2 = 0.0;
+        spec.alpha = 1e-4;
+        spec.batch_size = 200;
+        assert_eq!(spec.decay(), 1e-4 / 200.0);
+        spec.train_samples = 150;
+        assert_eq!(spec.decay(), 1e-4 / 150.0, "m: at most the samples");
+        let json = serde_json::to_value(&spec).unwrap();
+        assert_eq!(json["alpha"], 1e-4);
+        assert_eq!(serde_json::from_value::<RunSpec>(json).unwrap(), spec);
+    }
+
+    #[test]
     fn differences_name_each_field_and_both_values() {
         let mut other = lecture();
         other.batch_size = 32;

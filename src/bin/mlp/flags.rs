@@ -227,7 +227,8 @@ pub struct TrainArgs {
 #[command(
     next_help_heading = "Tabular data (scikit-learn's defaults: --hidden 100 --activation relu \
     --optimizer adam --eta 0.001 --alpha 0.0001 --init glorot, mini-batches of min(200, n), up \
-    to 200 epochs, stop after 10 epochs without the training loss falling by 1e-4)"
+    to 200 epochs, stop after 10 epochs without the training loss falling by 1e-4)",
+    group(clap::ArgGroup::new("table_data").args(["csv", "npy"]))
 )]
 pub struct TableArgs {
     /// Train on this CSV file (a header row naming the columns; every column but --target
@@ -245,30 +246,30 @@ pub struct TableArgs {
     pub npy_target: Option<PathBuf>,
     /// classify (one output neuron per class) or regress (predict the number). [default:
     /// classify when the targets are text or at most 20 distinct whole numbers, else regress]
-    #[arg(long, value_name = "TASK", value_parser = ["classify", "regress"])]
+    #[arg(long, value_name = "TASK", value_parser = ["classify", "regress"], requires = "table_data")]
     pub task: Option<String>,
     /// Leave out rows with a missing value (empty, NA, NaN, null, ?) instead of stopping with
     /// an error.
-    #[arg(long)]
+    #[arg(long, requires = "csv")]
     pub drop_missing: bool,
     /// Neurons per hidden layer, e.g. 100 or 64,32 (the input and output layers come from the
     /// data). [default: 100]
-    #[arg(long, value_name = "SIZES", value_parser = parse_hidden)]
+    #[arg(long, value_name = "SIZES", value_parser = parse_hidden, requires = "table_data")]
     pub hidden: Option<Sizes>,
     /// L2 penalty α: each mini-batch's mean cost gains α/(2m) Σ w² (scikit-learn's alpha).
     /// [default: 0.0001]
-    #[arg(long, value_name = "ALPHA")]
+    #[arg(long, value_name = "ALPHA", requires = "table_data")]
     pub alpha: Option<f64>,
     /// Hold out this seeded random fraction of the rows to test on after every epoch (0: no
     /// test). [default: 0.2]
-    #[arg(long, value_name = "F", conflicts_with = "test_csv")]
+    #[arg(long, value_name = "F", conflicts_with = "test_csv", requires = "table_data")]
     pub test_split: Option<f64>,
     /// Test on this CSV file (same columns) instead of a split of the training file.
     #[arg(long, value_name = "FILE", requires = "csv")]
     pub test_csv: Option<PathBuf>,
     /// Use the features as they are: do not standardise them to mean 0 and standard
     /// deviation 1 (the training data's, kept in the model file).
-    #[arg(long)]
+    #[arg(long, requires = "table_data")]
     pub no_standardize: bool,
 }
 
