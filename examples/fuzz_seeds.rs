@@ -43,6 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         optimizer: RuleName::Adam,
         momentum: 0.9,
         l2: 0.0,
+        alpha: 0.0,
         dropout: 0.0,
         input_dropout: 0.0,
         lr_schedule: Schedule::Constant,

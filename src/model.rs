@@ -4,7 +4,7 @@
 //! `input.scale`, the names as JSON in the metadata (`task`, `classes`, `features`, `target`).
 
 use crate::data::standardize::Standardizer;
-use crate::data::tabular::Task;
+use crate::data::tabular::{Csv, Tabular, Task};
 use crate::error::{Error, Result};
 use crate::model_io::{self, Extras};
 use crate::network::Network;
@@ -54,6 +54,29 @@ impl Model {
             Some(s) => s.transform(x),
             None => Ok(x.to_owned()),
         }
+    }
+
+    /// The rows of a CSV file as the model's inputs: its feature columns taken by name, or,
+    /// for a model whose features have no names (MNIST's pixels), every column, which must
+    /// then be as many as the first layer reads. The count is checked before any cell, so a
+    /// file of other data is named as such rather than by its first odd cell.
+    pub fn read_csv(&self, path: &Path) -> Result<Tabular> {
+        let csv = Csv::read(path)?;
+        let d = self.net.n_inputs();
+        if self.features.is_empty() && csv.header.len() != d {
+            let what = if d == crate::data::digit_image::SIDE * crate::data::digit_image::SIDE {
+                "pixels"
+            } else {
+                "unnamed"
+            };
+            return Err(Error::Mismatch(format!(
+                "the model reads {d} features ({what}); {} has {} columns: {}",
+                path.display(),
+                csv.header.len(),
+                list_some(&csv.header)
+            )));
+        }
+        csv.extract_named(&self.features, None, false)
     }
 
     /// The output layer's activations for each sample (class probabilities for a softmax
@@ -171,6 +194,16 @@ impl Model {
         };
         Ok(model)
     }
+}
+
+/// Up to ten names, then how many more.
+fn list_some(names: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut list = names.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    if names.len() > SHOWN {
+        list.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    list
 }
 
 #[cfg(test)]

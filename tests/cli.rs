@@ -466,3 +466,146 @@ fn data_verify_names_every_bad_file() {
         &["nowhere", "not found"],
     );
 }
+
+/// The lines of `text` that report an epoch.
+fn epoch_lines(text: &str) -> Vec<&str> {
+    text.lines().filter(|l| l.starts_with("Epoch ")).collect()
+}
+
+#[test]
+fn output_volume_follows_the_run_and_the_quiet_and_verbose_flags() {
+    let tmp = tempfile::tempdir().unwrap();
+    small_mnist(tmp.path(), 50, 20);
+    let d = s(tmp.path());
+    let train = |extra: &[&str]| {
+        let o = mlp(&[&["train", "--data-dir", d][..], extra].concat());
+        assert!(o.status.success(), "{extra:?}: {}", stderr(&o));
+        o
+    };
+    // The lecture's run length: every epoch, as the lecture shows them.
+    let o = train(&["--epochs", "30"]);
+    assert_eq!(epoch_lines(&stdout(&o)).len(), 30, "{}", stdout(&o));
+
+    // A long run of short epochs: the first, every second and the last, then the result.
+    let out = stdout(&train(&["--epochs", "40"]));
+    let lines = epoch_lines(&out);
+    assert!(lines.len() < 40 && lines.len() >= 21, "{out}");
+    assert!(
+        lines[0].starts_with("Epoch   1:") && lines.last().unwrap().starts_with("Epoch  40:"),
+        "{out}"
+    );
+    let result = out.lines().last().unwrap();
+    assert!(
+        result.starts_with("Test accuracy ")
+            && result.contains("/20 (")
+            && result.contains("after epoch 40; best: epoch"),
+        "{out}"
+    );
+
+    // -v: every epoch.
+    let out = stdout(&train(&["--epochs", "40", "-v"]));
+    assert_eq!(epoch_lines(&out).len(), 40, "{out}");
+
+    // -q: nothing on standard output, the one-line result on standard error.
+    let o = train(&["--epochs", "40", "-q"]);
+    assert_eq!(stdout(&o), "");
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("Test accuracy ") && err.contains("after epoch 40"),
+        "{err}"
+    );
+
+    // -qq: nothing at all.
+    let o = train(&["--epochs", "3", "-qq"]);
+    assert_eq!((stdout(&o).as_str(), stderr(&o).as_str()), ("", ""));
+    fails_with(&["train", "--data-dir", d, "-q", "-v"], &["--quiet", "--verbose"]);
+}
+
+#[test]
+fn a_csv_that_does_not_fit_an_mnist_model_is_named_by_its_columns() {
+    let tmp = tempfile::tempdir().unwrap();
+    small_mnist(tmp.path(), 20, 10);
+    let model = tmp.path().join("m.safetensors");
+    let o = mlp(&[
+        "train",
+        "--data-dir",
+        s(tmp.path()),
+        "--epochs",
+        "1",
+        "-qq",
+        "--save",
+        s(&model),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = tmp.path().join("rows.csv");
+    std::fs::write(&rows, "length,width,depth,kind\n1.0,2.0,3.0,?\n").unwrap();
+    let err = fails_with(
+        &["predict", s(&model), s(&rows)],
+        &[
+            "the model reads 784 features (pixels); ",
+            "rows.csv has 4 columns: length, width, depth, kind",
+        ],
+    );
+    assert!(
+        !err.contains("missing value"),
+        "the count is checked before any cell: {err}"
+    );
+}
+
+#[test]
+fn the_default_init_follows_the_activation_and_is_documented_and_recorded() {
+    // Words, however the help is wrapped.
+    let help = stdout(&mlp(&["train", "--help"]))
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for needle in [
+        "standard-normal for sigmoid",
+        "he for relu and leaky-relu",
+        "glorot for tanh and identity",
+    ] {
+        assert!(help.contains(needle), "train --help lacks {needle}:\n{help}");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    small_mnist(tmp.path(), 20, 10);
+    let history = tmp.path().join("h.json");
+    for (flags, init) in [
+        (&[][..], "standard-normal"),
+        (
+            &[
+                "--activation",
+                "relu",
+                "--output",
+                "softmax",
+                "--cost",
+                "log-likelihood",
+            ][..],
+            "he",
+        ),
+        (&["--activation", "tanh"][..], "glorot"),
+        (
+            &["--activation", "relu", "--init", "scaled-normal"][..],
+            "scaled-normal",
+        ),
+    ] {
+        let base = [
+            "train",
+            "--data-dir",
+            s(tmp.path()),
+            "--epochs",
+            "1",
+            "--history",
+            s(&history),
+        ];
+        let o = mlp(&[&base[..], flags].concat());
+        assert!(o.status.success(), "{flags:?}: {}", stderr(&o));
+        assert!(
+            stdout(&o).contains(&format!(" cost, {init} init)")),
+            "{flags:?}: {}",
+            stdout(&o)
+        );
+        let h: Value = serde_json::from_slice(&std::fs::read(&history).unwrap()).unwrap();
+        assert_eq!(h["config"]["init"], init, "{flags:?}");
+    }
+}

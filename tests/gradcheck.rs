@@ -86,3 +86,95 @@ fn a_wrong_gradient_is_caught() {
     let (wrong, _) = compare(&mut net, x.view(), y.view(), &nudged);
     assert!(wrong > 1e-4, "{wrong}");
 }
+
+/// `mlp gradcheck --json` on the given flags: its maximum relative error.
+fn cli_error(args: &[&str]) -> f64 {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_mlp"))
+        .args(["gradcheck", "--json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["max_relative_error"].as_f64().unwrap()
+}
+
+#[test]
+fn the_command_checks_the_neurons_and_cost_it_is_given() {
+    for [hidden, output, cost] in [
+        ["relu", "softmax", "log-likelihood"],
+        ["tanh", "sigmoid", "cross-entropy"],
+        ["leaky-relu", "identity", "quadratic"],
+    ] {
+        for layers in ["5,4,3", "10,7,5,3"] {
+            for seed in ["0", "1", "2", "3"] {
+                let flags = [
+                    "--activation",
+                    hidden,
+                    "--output",
+                    output,
+                    "--cost",
+                    cost,
+                    "--layers",
+                    layers,
+                    "--seed",
+                    seed,
+                ];
+                let err = cli_error(&flags);
+                assert!(err < 1e-6, "{flags:?}: max relative error {err}");
+            }
+        }
+    }
+    // The flags reach the check: the defaults are the lecture's sigmoid network, and another
+    // network on the same seed gives another error.
+    assert_eq!(
+        cli_error(&[]),
+        cli_error(&[
+            "--activation",
+            "sigmoid",
+            "--output",
+            "sigmoid",
+            "--cost",
+            "quadratic"
+        ])
+    );
+    assert_ne!(
+        cli_error(&[]),
+        cli_error(&[
+            "--activation",
+            "relu",
+            "--output",
+            "softmax",
+            "--cost",
+            "log-likelihood"
+        ])
+    );
+}
+
+#[test]
+fn the_command_pairs_costs_and_outputs_as_train_does() {
+    for (flags, needle) in [
+        (
+            &["--cost", "log-likelihood"][..],
+            "the log-likelihood cost needs a softmax output layer, not sigmoid (use --output softmax)",
+        ),
+        (
+            &["--output", "softmax", "--cost", "cross-entropy"][..],
+            "needs a sigmoid output layer",
+        ),
+        (&["--activation", "softmax"][..], "output layer only"),
+    ] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_mlp"))
+            .arg("gradcheck")
+            .args(flags)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(needle), "{flags:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}

@@ -355,3 +355,20 @@ fn plots_confusion_matrices_and_network_drawings_are_written() {
         "no file is left by a failed command"
     );
 }
+
+#[test]
+fn table_options_without_a_table_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = s(dir.path());
+    for flags in [
+        &["--hidden", "16"][..],
+        &["--alpha", "0.1"][..],
+        &["--task", "regress"][..],
+        &["--test-split", "0.3"][..],
+        &["--no-standardize"][..],
+        &["--drop-missing"][..],
+    ] {
+        let err = fails_with(&[&["train", "--data-dir", d][..], flags].concat(), &["--csv"]);
+        assert!(err.contains(flags[0]), "{flags:?}: {err}");
+    }
+}

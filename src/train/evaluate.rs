@@ -100,6 +100,17 @@ pub fn reconstruction_error<T: Float>(net: &Network<T>, data: &Dataset) -> Resul
     Ok(parts.iter().sum::<f64>() / (data.len() * data.n_targets()).max(1) as f64)
 }
 
+/// The coefficient of determination of one target column, `R² = 1 − Σ(y − ŷ)²/Σ(y − ȳ)² =
+/// 1 − mse/variance`, from the mean squared error and the targets' (population) variance; a
+/// constant target scores 1 when predicted exactly and 0 otherwise (scikit-learn's convention).
+pub fn r_squared(mse: f64, variance: f64) -> f64 {
+    if variance > 0.0 {
+        1.0 - mse / variance
+    } else {
+        f64::from(mse == 0.0)
+    }
+}
+
 /// Feeds every sample forward, a chunk of rows at a time, and lets `visit` fold each chunk's
 /// sample indices, outputs and targets into an accumulator made by `init`; returns one
 /// accumulator per thread; threads and chunk size as [`crate::linalg::inference_plan`] says.

@@ -16,7 +16,7 @@ mod step;
 mod walk;
 
 pub use config::TrainConfig;
-pub use evaluate::{Evaluation, check_compatible, evaluate, reconstruction_error};
+pub use evaluate::{Evaluation, check_compatible, evaluate, r_squared, reconstruction_error};
 pub use record::{EpochReport, History, Progress};
 pub use spec::{Difference, RunSpec};
 

@@ -31,6 +31,10 @@ pub struct RunSpec {
     pub momentum: f64,
     /// `λ` of L2 weight decay, `C = C₀ + λ/(2n) Σ w²` over the `n` training samples.
     pub l2: f64,
+    /// scikit-learn's L2 penalty `α`: each mini-batch's mean cost gains `α/(2m) Σ w²`
+    /// (tabular data; 0 and left out of the file otherwise, so older files load).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub alpha: f64,
     pub dropout: f64,
     pub input_dropout: f64,
     pub lr_schedule: Schedule,
@@ -63,10 +67,13 @@ impl RunSpec {
         }
     }
 
-    /// `λ/n` of the L2 decay: `n` counts the samples trained on (the validation split held out).
+    /// The weight decay `g += decay · w`: `λ/n` of the L2 decay, where `n` counts the samples
+    /// trained on (the validation split held out), plus scikit-learn's `α/m`, where `m` is the
+    /// mini-batch size (at most the number of samples).
     pub fn decay(&self) -> f64 {
         let held_out = (self.validation_split * self.train_samples as f64).round() as usize;
-        self.l2 / self.train_samples.saturating_sub(held_out).max(1) as f64
+        let m = self.batch_size.min(self.train_samples).max(1);
+        self.l2 / self.train_samples.saturating_sub(held_out).max(1) as f64 + self.alpha / m as f64
     }
 
     pub fn optimizer(&self) -> Optimizer {
@@ -116,6 +123,10 @@ impl RunSpec {
     }
 }
 
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
 /// A field's value as one would type it: names bare, lists comma-separated, nothing as `off`.
 fn as_typed(value: &serde_json::Value) -> String {
     match value {
@@ -144,6 +155,7 @@ mod tests {
             optimizer: RuleName::Sgd,
             momentum: 0.9,
             l2: 0.0,
+            alpha: 0.0,
             dropout: 0.0,
             input_dropout: 0.0,
             lr_schedule: Schedule::Step {
@@ -175,6 +187,31 @@ mod tests {
         json["hidden"] = "swish".into();
         let err = serde_json::from_value::<RunSpec>(json).unwrap_err().to_string();
         assert!(err.contains("unknown activation 'swish'"), "{err}");
+    }
+
+    #[test]
+    fn decay_is_lambda_over_n_plus_alpha_over_m() {
+        let mut spec = lecture();
+        spec.l2 = 6.0;
+        spec.validation_split = 0.5;
+        assert_eq!(
+            spec.decay(),
+            6.0 / 30000.0,
+            "n: the samples left after the validation split"
+        );
+        assert!(
+            !serde_json::to_string(&spec).unwrap().contains("alpha"),
+            "no alpha, no field"
+        );
+        spec.l2 = 0.0;
+        spec.alpha = 1e-4;
+        spec.batch_size = 200;
+        assert_eq!(spec.decay(), 1e-4 / 200.0);
+        spec.train_samples = 150;
+        assert_eq!(spec.decay(), 1e-4 / 150.0, "m: at most the samples");
+        let json = serde_json::to_value(&spec).unwrap();
+        assert_eq!(json["alpha"], 1e-4);
+        assert_eq!(serde_json::from_value::<RunSpec>(json).unwrap(), spec);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use mlp::data::digit_image;
 use mlp::data::idx::read_idx;
-use mlp::data::tabular::{Csv, Task, read_npy_2d};
+use mlp::data::tabular::{Task, read_npy_2d};
 use mlp::{Error, Model};
 use ndarray::Array2;
 use serde_json::{Value, json};
@@ -118,10 +118,7 @@ fn read_input(model: &Model, path: &Path) -> Result<Samples, Error> {
                 names: vec![display],
             })
         }
-        "csv" => {
-            let table = Csv::read(path)?.extract_named(&model.features, None, false)?;
-            Ok(rows(table.x))
-        }
+        "csv" => Ok(rows(model.read_csv(path)?.x)),
         "npy" => Ok(rows(read_npy_2d(path)?)),
         _ => {
             let idx = read_idx(path).map_err(|e| match e {

@@ -1,0 +1,88 @@
+//! `mlp train`: one pipeline whatever the data. A data source (MNIST, a CSV file, `.npy`
+//! arrays) becomes data sets, the flags over the source's defaults become one `RunSpec`
+//! (`spec.rs`), and the same training, report and saving follow.
+
+use crate::flags::TrainArgs;
+use crate::report::Report;
+use crate::source::{Loaded, Source};
+use crate::spec;
+use mlp::checkpoint;
+use mlp::train::{self, Event, Sets};
+use mlp::{Error, model_io};
+
+pub fn run(args: &TrainArgs) -> Result<(), Error> {
+    let source = Source::from_flags(args)?;
+    let Loaded {
+        train: all_train,
+        test,
+        table,
+    } = source.load(args)?;
+    let (mut net, spec, mut progress, mut optim) = match &args.resume {
+        Some(path) => spec::resume(path, args, all_train.len(), all_train.n_features())?,
+        None => spec::fresh(args, &source, &all_train)?,
+    };
+    let config = spec.config(args.checkpoint_every.map(|n| n as usize));
+    config.validate()?;
+    let (mut train_set, mut validation) = all_train.split_validation(spec.validation_split, spec.seed)?;
+    let mut test = test;
+    if spec.autoencoder {
+        train_set = train_set.autoencoding();
+        validation = validation.map(mlp::Dataset::autoencoding);
+        test = test.map(mlp::Dataset::autoencoding);
+    }
+    train::check_compatible(&net, &train_set, source.name())?;
+    let sets = Sets {
+        train: &train_set,
+        validation: validation.as_ref(),
+        test: test.as_ref(),
+    };
+
+    let mut report = Report::new(
+        args.verbosity.level(),
+        &spec,
+        table.as_ref().and_then(|t| t.test_variance),
+    );
+    report.header(&source, table.as_ref(), &net, &spec, sets, optim.eta);
+    if let Some(path) = &args.resume {
+        report.resumed(path, &progress);
+    }
+    let checkpoint_path = args.checkpoint.as_ref().or(args.resume.as_ref());
+    train::train(&mut net, sets, &config, &mut optim, &mut progress, |event| {
+        match event {
+            Event::Batches { epoch, done, total } => report.batches(epoch, done, total),
+            Event::Epoch(r) => report.epoch(r),
+            Event::Checkpoint(net, p, o) => {
+                if let Some(path) = checkpoint_path {
+                    checkpoint::save(path, net, &spec, p, o)?;
+                }
+            }
+        }
+        Ok(())
+    })?;
+
+    // MNIST's record keeps the run description's field order in the model file.
+    let (record, training) = match &table {
+        Some(t) => {
+            let record = t.record(&spec, source.path());
+            let text = record.to_string();
+            (record, text)
+        }
+        None => (
+            serde_json::to_value(&spec).expect("plain data"),
+            serde_json::to_string(&spec).expect("plain data"),
+        ),
+    };
+    if let Some(path) = &args.save {
+        let extra = [("training", training.as_str())];
+        match &table {
+            Some(t) => t.model(net.clone()).save(path, &extra)?,
+            None => model_io::save_with(&net, path, &extra)?,
+        }
+    }
+    if let Some(path) = &args.history {
+        let json = serde_json::json!({"config": record, "epochs": &progress.history.epochs});
+        model_io::write_atomic(path, &serde_json::to_vec_pretty(&json).expect("plain data"))?;
+    }
+    report.summary(&progress, &config, args.save.as_deref());
+    Ok(())
+}

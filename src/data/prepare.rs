@@ -1,0 +1,137 @@
+//! Tables made ready to train on: the target column turned into classes or values, the
+//! features standardised with the training rows' mean and deviation, the test rows mapped
+//! the same way. The command line's `train --csv` / `--npy` reads through here; the
+//! estimators do the same steps on arrays.
+
+use super::standardize::Standardizer;
+use super::tabular::{Tabular, Task};
+use super::{Dataset, Features, Targets};
+use crate::error::{Error, Result};
+
+/// A training table (and perhaps a test table) as data sets, with what a model of them keeps.
+#[derive(Debug, Clone)]
+pub struct PreparedTable {
+    pub train: Dataset,
+    pub test: Option<Dataset>,
+    /// The class each output neuron stands for (classification), sorted as
+    /// [`super::tabular::class_names`] sorts them; empty for regression.
+    pub classes: Vec<String>,
+    /// Fitted on the training rows; applied to both sets.
+    pub standardizer: Option<Standardizer>,
+    /// The test targets' variance (regression), for `R² = 1 − mse/variance`.
+    pub test_variance: Option<f64>,
+}
+
+/// `train` and `test` as data sets for `task`; standardised by the training rows when
+/// `standardize`. A test row whose class the training rows do not have is an error naming it.
+pub fn prepare(
+    train: Tabular,
+    test: Option<Tabular>,
+    task: Task,
+    standardize: bool,
+) -> Result<PreparedTable> {
+    let (mut train_set, classes) = train.into_dataset(task)?;
+    let mut test_variance = None;
+    let mut test_set = match test {
+        None => None,
+        Some(t) => Some(match task {
+            Task::Classify => {
+                let labels =
+                    t.y.iter()
+                        .enumerate()
+                        .map(|(i, v)| {
+                            classes.iter().position(|c| c == v.trim()).map(|c| c as u8).ok_or_else(|| {
+                            Error::Invalid(format!(
+                                "test row {}: the class '{}' of '{}' does not occur in the training rows",
+                                i + 1,
+                                v.trim(),
+                                t.target_name
+                            ))
+                        })
+                        })
+                        .collect::<Result<Vec<u8>>>()?;
+                Dataset {
+                    features: Features::Values(t.x),
+                    labels,
+                    n_classes: classes.len(),
+                    targets: Targets::Classes,
+                }
+            }
+            Task::Regress => {
+                let (set, _) = t.into_dataset(Task::Regress)?;
+                if let Targets::Values(y) = &set.targets {
+                    test_variance = Some(f64::from(y.var(0.0)));
+                }
+                set
+            }
+        }),
+    };
+    let standardizer = if standardize {
+        let Features::Values(x) = &mut train_set.features else {
+            unreachable!("tables hold values")
+        };
+        let s = Standardizer::fit(x.view())?;
+        s.transform_inplace(x.view_mut())?;
+        if let Some(Features::Values(xt)) = test_set.as_mut().map(|t| &mut t.features) {
+            s.transform_inplace(xt.view_mut())?;
+        }
+        Some(s)
+    } else {
+        None
+    };
+    Ok(PreparedTable {
+        train: train_set,
+        test: test_set,
+        classes,
+        standardizer,
+        test_variance,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    fn table(x: ndarray::Array2<f32>, y: &[&str]) -> Tabular {
+        Tabular {
+            feature_names: (0..x.ncols()).map(|j| format!("x{j}")).collect(),
+            x,
+            target_name: "kind".into(),
+            y: y.iter().map(|s| s.to_string()).collect(),
+            dropped: 0,
+        }
+    }
+
+    #[test]
+    fn test_rows_take_the_training_classes_and_standardisation() {
+        let train = table(array![[0.0, 10.0], [2.0, 30.0], [4.0, 20.0]], &["b", "a", "b"]);
+        let test = table(array![[2.0, 20.0]], &["a"]);
+        let p = prepare(train, Some(test), Task::Classify, true).unwrap();
+        assert_eq!(p.classes, ["a", "b"]);
+        assert_eq!(p.train.labels, [1, 0, 1]);
+        let test = p.test.unwrap();
+        assert_eq!(test.labels, [0]);
+        assert_eq!(
+            test.features,
+            Features::Values(array![[0.0, 0.0]]),
+            "the training mean"
+        );
+
+        let train = table(array![[0.0], [1.0]], &["x", "y"]);
+        let test = table(array![[0.5]], &["z"]);
+        let e = prepare(train, Some(test), Task::Classify, false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("test row 1") && e.contains("'z'"), "{e}");
+    }
+
+    #[test]
+    fn regression_keeps_the_test_variance() {
+        let train = table(array![[0.0], [1.0]], &["1", "3"]);
+        let test = table(array![[0.0], [1.0]], &["2", "4"]);
+        let p = prepare(train, Some(test), Task::Regress, false).unwrap();
+        assert_eq!(p.test_variance, Some(1.0));
+        assert!(p.classes.is_empty() && p.standardizer.is_none());
+    }
+}
