@@ -7,6 +7,8 @@
 //! Configurations: 1 = 784-30-10, m = 10; 2 = 784-100-10, m = 10; 3 = 784-800-800-10, m = 128
 //! (all sigmoid, quadratic cost, eta 3.0 for 1-2 and 0.5 for 3); 4 = classifying the 10 000
 //! test images with the network of 1 (after one epoch of training), bytes-to-floats included.
+//! The kernel path is the library's choice (`MLP_KERNEL=avx512|avx2|gemm` forces one) and is
+//! printed in the JSON line.
 
 use mlp::data::{Dataset, mnist};
 use mlp::linalg::gemm;
@@ -162,9 +164,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     println!(
         "{{\"impl\": \"mlp\", \"config\": {n}, \"seconds\": {seconds:?}, \"median\": {}, \"flops\": {flops}, \
-         \"accuracy\": {accuracy}, \"peak_rss_mb\": {:.1}}}",
+         \"accuracy\": {accuracy}, \"peak_rss_mb\": {:.1}, \"kernel\": \"{}\"}}",
         median(&seconds),
-        peak_rss_mb()
+        peak_rss_mb(),
+        mlp::linalg::kernel().name()
     );
     Ok(())
 }

@@ -137,13 +137,14 @@ pub fn exp_f32(x: f32) -> f32 {
     e_r * f32::from_bits((n_int.wrapping_add(127) << 23) as u32)
 }
 
-/// Defines a function whose body is compiled twice, for AVX-512 and for the baseline, and
-/// runs the AVX-512 copy when the processor has it, so that its plain loops (elementwise
-/// activations, byte conversions) vectorise 16 wide instead of SSE2's 4. The arithmetic is
-/// the same either way (no fused multiply-adds are introduced), so results do not depend on
-/// the path taken. The body is a named function because a closure handed to a
-/// `#[target_feature]` function is not reliably inlined into it: the bias-and-activation pass
-/// stayed SSE that way.
+/// Defines a function whose body is compiled three times, for AVX-512, for AVX2 and for the
+/// baseline, and runs the copy of the kernel path ([`kernel`]), so that its plain loops
+/// (element-wise activations, byte conversions) vectorise 16 or 8 wide instead of SSE2's 4.
+/// The arithmetic is the same in every copy: each lane computes the body's scalar formula, and
+/// the compiler fuses no multiply-adds (Rust does not contract `a * b + c`), so results do not
+/// depend on the path (tested: `linalg::tests::element_wise_passes_give_the_same_bits_on_every_path`).
+/// The body is a named function because a closure handed to a `#[target_feature]` function
+/// is not reliably inlined into it: the bias-and-activation pass stayed SSE that way.
 macro_rules! simd_fn {
     ($(#[$attr:meta])* $vis:vis fn $name:ident<T: Float>($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
         $(#[$attr])*
@@ -152,13 +153,21 @@ macro_rules! simd_fn {
             fn body<T: $crate::linalg::Float>($($arg: $ty),*) $(-> $ret)? $body
             #[cfg(target_arch = "x86_64")]
             {
-                #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2")]
+                #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")]
                 unsafe fn wide<T: $crate::linalg::Float>($($arg: $ty),*) $(-> $ret)? {
                     body($($arg),*)
                 }
-                if $crate::linalg::has_avx512() {
-                    // SAFETY: the features were detected.
-                    return unsafe { wide($($arg),*) };
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn avx2<T: $crate::linalg::Float>($($arg: $ty),*) $(-> $ret)? {
+                    body($($arg),*)
+                }
+                match $crate::linalg::kernel() {
+                    // SAFETY: a path is chosen only where the processor has its features
+                    // (`Kernel::available`).
+                    $crate::linalg::Kernel::Avx512 => return unsafe { wide($($arg),*) },
+                    // SAFETY: as above.
+                    $crate::linalg::Kernel::Avx2 => return unsafe { avx2($($arg),*) },
+                    $crate::linalg::Kernel::Gemm => {}
                 }
             }
             body($($arg),*)
@@ -167,18 +176,14 @@ macro_rules! simd_fn {
 }
 pub(crate) use simd_fn;
 
-#[cfg(target_arch = "x86_64")]
-pub use cpu::has_avx512;
+pub use cpu::{KERNEL_ENV, Kernel, has_avx2_fma, has_avx512, kernel, with_kernel};
 
-/// The kernel path this process runs, for a run's header and figures. A seed gives the same
-/// model bit for bit on one path (whatever the thread count); another path sums in another
-/// order, so its bits (and a run's later epochs) differ.
+/// The kernel path this process runs ([`kernel`]), for a run's header and figures. A seed
+/// gives the same model bit for bit on one path whatever the thread count, and the same on the
+/// AVX-512 and AVX2 paths (the same summation order and fused multiply-adds); the gemm-only
+/// path sums in another order, so its bits (and a run's later epochs) differ.
 pub fn kernel_path() -> &'static str {
-    if small::available() {
-        "AVX-512 (small kernels + gemm)"
-    } else {
-        "gemm crate only (no AVX-512)"
-    }
+    kernel().describe()
 }
 
 /// Rows per chunk when many samples are fed forward on one thread: enough for the GEMM crate's
@@ -441,5 +446,92 @@ mod tests {
         let one = with_threads(1, product);
         let two = with_threads(2, product);
         assert_eq!(one, two);
+    }
+
+    #[test]
+    fn element_wise_passes_give_the_same_bits_on_every_path() {
+        use crate::activation::Activation;
+        use crate::data::{Dataset, Features, Targets};
+        let paths: Vec<Kernel> = Kernel::ALL
+            .into_iter()
+            .filter(|k| {
+                if !k.available() {
+                    eprintln!("skipped: this processor lacks the {} path", k.name());
+                }
+                k.available()
+            })
+            .collect();
+        // Rows of 30 (the lecture's hidden layer) and 13 (a ragged tail), values of every
+        // magnitude: where the exponential clamps, near 0, and NaN and ±∞.
+        let mut state = 0x1234_5678_u32;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            ((state >> 8) as f32 / (1u32 << 24) as f32 - 0.5) * 10f32.powi((state % 6) as i32 - 2)
+        };
+        for width in [30, 13] {
+            let mut a: Vec<f32> = (0..10 * width).map(|_| next()).collect();
+            a[3] = f32::NAN;
+            a[width + 1] = f32::INFINITY;
+            a[2 * width + 2] = f32::NEG_INFINITY;
+            let biases: Vec<f32> = (0..width).map(|_| next()).collect();
+            for act in [
+                Activation::Sigmoid,
+                Activation::Tanh,
+                Activation::Relu,
+                Activation::LeakyRelu,
+                Activation::Identity,
+                Activation::Softmax,
+            ] {
+                let runs: Vec<Vec<u32>> = paths
+                    .iter()
+                    .map(|&k| {
+                        with_kernel(k, || {
+                            let (mut a, mut z) = (a.clone(), vec![0.0f32; a.len()]);
+                            crate::network::add_bias_activate(act, &biases, &mut a, &mut z);
+                            a.iter().chain(&z).map(|v| v.to_bits()).collect()
+                        })
+                    })
+                    .collect();
+                for (k, run) in paths.iter().zip(&runs) {
+                    assert_eq!(
+                        run,
+                        &runs[0],
+                        "{act:?}, rows of {width}: {} vs {}",
+                        k.name(),
+                        paths[0].name()
+                    );
+                }
+            }
+        }
+        // Bytes to feature values, and the finiteness check.
+        let pixels = Array2::from_shape_fn((7, 37), |(i, j)| ((i * 37 + j) * 97 % 256) as u8);
+        let data = Dataset {
+            features: Features::Pixels(pixels),
+            labels: vec![0; 7],
+            n_classes: 1,
+            targets: Targets::Classes,
+        };
+        let inputs: Vec<Vec<u32>> = paths
+            .iter()
+            .map(|&k| {
+                with_kernel(k, || {
+                    let mut x = Array2::<f32>::zeros((7, 37));
+                    data.fill_inputs(&[6, 0, 3, 3, 1, 2, 5], x.view_mut());
+                    x.iter().map(|v| v.to_bits()).collect()
+                })
+            })
+            .collect();
+        assert!(inputs.iter().all(|x| x == &inputs[0]));
+        for k in &paths {
+            let mut x = vec![1.5f32; 45];
+            assert!(with_kernel(*k, || all_finite_slice(&x)));
+            x[44] = f32::NAN;
+            assert!(!with_kernel(*k, || all_finite_slice(&x)), "{}", k.name());
+            x[44] = 0.0;
+            x[17] = f32::NEG_INFINITY;
+            assert!(!with_kernel(*k, || all_finite_slice(&x)), "{}", k.name());
+        }
     }
 }

@@ -196,7 +196,13 @@ impl<T: Float> Stage<T> {
         let n_inputs = net.n_inputs();
         // η and λ/n are fixed within an epoch.
         let (eta, decay) = (optim.eta, optim.decay);
-        scope.spawn(move || helper(shared, epoch, activation, n_inputs, capacity, (eta, decay)));
+        // The helper runs the leader's kernel path (one decision, also under `with_kernel`).
+        let kernel = crate::linalg::kernel();
+        scope.spawn(move || {
+            crate::linalg::with_kernel(kernel, || {
+                helper(shared, epoch, activation, n_inputs, capacity, (eta, decay))
+            })
+        });
         Pair {
             shared,
             split,
