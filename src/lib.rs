@@ -14,6 +14,7 @@ pub mod error;
 pub mod estimator;
 pub mod gradcheck;
 pub mod init;
+pub mod lbfgs;
 pub mod linalg;
 #[cfg(feature = "linfa")]
 pub mod linfa;

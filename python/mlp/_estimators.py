@@ -1,0 +1,441 @@
+"""scikit-learn's ``MLPClassifier`` and ``MLPRegressor``, trained by the ``mlp`` crate.
+
+This module is the scikit-learn surface only: parameter checks, input validation, label
+encoding and the fitted attributes. Training, prediction and the model file are the Rust
+library's (``mlp::estimator`` through ``mlp._core``).
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _core
+
+# What a model file written from Python records about the labels, so that mlp.load gives the
+# same classes_ back (the file keeps class names as strings, which the CLI prints).
+LABEL_DTYPE_KEY = "python.classes_dtype"
+
+_ACTIVATIONS = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
+
+
+class _BaseMLP(BaseEstimator):
+    """The parameters and the fitting both estimators share."""
+
+    _parameter_constraints = {
+        "hidden_layer_sizes": ["array-like", Interval(numbers.Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "solver": [StrOptions({"adam", "sgd", "lbfgs"})],
+        "alpha": [Interval(numbers.Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(numbers.Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "adaptive"})],
+        "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
+        "power_t": [Interval(numbers.Real, 0, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(numbers.Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
+        "beta_1": [Interval(numbers.Real, 0, 1, closed="left")],
+        "beta_2": [Interval(numbers.Real, 0, 1, closed="left")],
+        "epsilon": [Interval(numbers.Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_fun": [Interval(numbers.Integral, 1, None, closed="left")],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "input_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "n_threads": [None, Interval(numbers.Integral, 1, None, closed="left")],
+        "init": [None, StrOptions({"glorot", "he", "standard-normal", "scaled-normal"})],
+        "standardize": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        dropout=0.0,
+        input_dropout=0.0,
+        n_threads=None,
+        init=None,
+        standardize=True,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.n_threads = n_threads
+        self.init = init
+        self.standardize = standardize
+
+    # --- parameters for the Rust core -------------------------------------------------------
+
+    def _core_params(self):
+        """The hyper-parameters in the library's names (``mlp::estimator::Params``)."""
+        self._validate_params()
+        if not self.shuffle:
+            raise ValueError(
+                "shuffle=False is not supported: mlp always shuffles each epoch's samples"
+            )
+        sizes = self.hidden_layer_sizes
+        sizes = [int(sizes)] if isinstance(sizes, numbers.Integral) else [int(s) for s in sizes]
+        if any(s < 1 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        if not hasattr(self, "_seed"):
+            # An int seeds exactly as `mlp train --seed` does; None or a RandomState draws one
+            # seed per estimator, kept for partial_fit and warm starts.
+            rs = self.random_state
+            self._seed = (
+                int(rs)
+                if isinstance(rs, numbers.Integral)
+                else int(check_random_state(rs).randint(np.iinfo(np.int32).max))
+            )
+        return dict(
+            hidden_layer_sizes=sizes,
+            activation=_ACTIVATIONS[self.activation],
+            solver=self.solver,
+            alpha=float(self.alpha),
+            batch_size=None if self.batch_size == "auto" else int(self.batch_size),
+            learning_rate=self.learning_rate,
+            learning_rate_init=float(self.learning_rate_init),
+            max_iter=int(self.max_iter),
+            tol=float(self.tol),
+            n_iter_no_change=int(self.n_iter_no_change),
+            early_stopping=bool(self.early_stopping),
+            validation_fraction=float(self.validation_fraction),
+            momentum=float(self.momentum),
+            nesterovs_momentum=bool(self.nesterovs_momentum),
+            beta_1=float(self.beta_1),
+            beta_2=float(self.beta_2),
+            epsilon=float(self.epsilon),
+            dropout=float(self.dropout),
+            input_dropout=float(self.input_dropout),
+            warm_start=bool(self.warm_start),
+            n_threads=None if self.n_threads is None else int(self.n_threads),
+            max_fun=int(self.max_fun),
+            init=self.init or "glorot",
+            standardize=bool(self.standardize),
+            random_state=self._seed,
+        )
+
+    def _check_stochastic(self):
+        if self.solver not in ("sgd", "adam"):
+            raise AttributeError(
+                f"partial_fit is only available for stochastic optimizers. {self.solver} is not stochastic."
+            )
+
+    def _continuing(self):
+        """True when fit goes on from the fitted network (warm_start); else a new seed is drawn."""
+        fitted = getattr(self, "_core", None) is not None and self._core.is_fitted()
+        if not (self.warm_start and fitted):
+            self.__dict__.pop("_seed", None)
+            return False
+        return True
+
+    def _make_core(self, params):
+        if getattr(self, "_core", None) is None:
+            self._core = self._core_class(**params)
+        else:
+            self._core.set_params(**params)
+        return self._core
+
+    def _on_epoch(self):
+        if not self.verbose:
+            return None
+
+        def report(epoch, loss, validation_score):
+            print(f"Iteration {epoch}, loss = {loss:.8f}")
+            if validation_score is not None:
+                print(f"Validation score: {validation_score:.6f}")
+
+        return report
+
+    def _validate_x(self, X, reset):
+        X = validate_data(self, X, reset=reset, dtype=(np.float32, np.float64))
+        return np.ascontiguousarray(X, dtype=np.float32)
+
+    def _before_training(self, continuing):
+        """Where the fitted attributes stand before a fit or partial_fit: the epochs and losses
+        so far (kept here, not only in the Rust estimator, whose record starts again when an
+        estimator is unpickled) and the Rust estimator's own count."""
+        if not continuing:
+            return 0, [], 0, 0
+        core_epochs = self._core.fit_state()["n_iter"]
+        return self.n_iter_, list(self.loss_curve_), self.t_, core_epochs
+
+    def _after_training(self, n_samples, before, incremental):
+        """The fitted attributes, read back from the Rust estimator."""
+        n_iter, losses, t, core_epochs = before
+        state = self._core.fit_state()
+        new = list(state["loss_curve"])[core_epochs:]
+        self.loss_curve_ = losses + new
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
+        self.n_iter_ = n_iter + len(new)
+        # Samples seen (scikit-learn's t_).
+        self.t_ = t + n_samples * len(new)
+        if self.early_stopping and not incremental and self.solver != "lbfgs":
+            self.validation_scores_ = list(state["validation_scores"])
+            self.best_validation_score_ = max(self.validation_scores_, default=None)
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = min(self.loss_curve_, default=None)
+        coefs, intercepts = self._core.layers()
+        self.coefs_ = list(coefs)
+        self.intercepts_ = list(intercepts)
+        sizes = self._core.sizes()
+        self.n_layers_ = len(sizes)
+        self.n_outputs_ = sizes[-1]
+        if not incremental and not state["converged"] and len(new) >= self.max_iter:
+            what = "lbfgs failed to converge" if self.solver == "lbfgs" else "Stochastic Optimizer"
+            warnings.warn(
+                f"{what}: Maximum iterations ({self.max_iter}) reached and the "
+                "optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+
+    # --- persistence ---------------------------------------------------------------------------
+
+    def to_bytes(self):
+        """The model file's bytes: what ``mlp train --save`` writes (safetensors)."""
+        check_is_fitted(self)
+        return self._model_bytes()
+
+    def save(self, path):
+        """Writes the model file, which ``mlp predict`` and :func:`mlp.load` read."""
+        data = self.to_bytes()
+        with open(path, "wb") as f:
+            f.write(data)
+
+    def _features(self):
+        names = getattr(self, "feature_names_in_", None)
+        return [] if names is None else [str(n) for n in names]
+
+    def __getstate__(self):
+        # A copy: object.__getstate__ may hand back the instance's own __dict__.
+        state = dict(super().__getstate__())
+        core = state.pop("_core", None)
+        if core is not None and core.is_fitted():
+            state["_model_file"] = self._model_bytes()
+        return state
+
+    def __setstate__(self, state):
+        data = state.pop("_model_file", None)
+        super().__setstate__(state)
+        self._core = None
+        if data is not None:
+            loaded = _core.load_bytes(data, "pickled estimator", **self._core_params())
+            self._core = loaded["estimator"]
+
+
+class MLPClassifier(ClassifierMixin, _BaseMLP):
+    """Multi-layer perceptron classifier (scikit-learn's ``MLPClassifier``, trained in Rust).
+
+    Softmax output neurons (one per class, also for two classes) and the log-likelihood cost.
+    Beyond scikit-learn: ``dropout``, ``input_dropout``, ``n_threads``, ``init`` and
+    ``standardize`` (inputs scaled to zero mean and unit variance, on by default; the scaling
+    is part of the model).
+    """
+
+    _core_class = _core.Classifier
+    out_activation_ = "softmax"
+
+    def fit(self, X, y):
+        """Fits the network to ``X`` and the classes ``y``; returns ``self``."""
+        continuing = self._continuing()
+        params = self._core_params()
+        X, y = validate_data(self, X, y, reset=not continuing, dtype=(np.float32, np.float64))
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        check_classification_targets(y)
+        before = self._before_training(continuing)
+        if continuing:
+            codes = self._codes(y)
+        else:
+            self.classes_, codes = np.unique(y, return_inverse=True)
+            self._core = None
+        core = self._make_core(params)
+        core.fit(X, codes.astype(np.uint32).ravel(), self._on_epoch())
+        self._after_training(X.shape[0], before, incremental=False)
+        return self
+
+    def partial_fit(self, X, y, classes=None):
+        """One epoch of the solver over ``(X, y)``; ``classes`` is required on the first call."""
+        self._check_stochastic()
+        params = self._core_params()
+        first = getattr(self, "_core", None) is None or not self._core.is_fitted()
+        X, y = validate_data(self, X, y, reset=first, dtype=(np.float32, np.float64))
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        check_classification_targets(y)
+        if first:
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+            self.classes_ = np.unique(classes)
+        elif classes is not None and not np.array_equal(self.classes_, np.unique(classes)):
+            raise ValueError(
+                f"`classes={np.unique(classes)!r}` is not the same as on the first call to "
+                f"partial_fit, which was: {self.classes_!r}"
+            )
+        codes = self._codes(y)
+        before = self._before_training(not first)
+        core = self._make_core(params)
+        core.partial_fit(
+            X, codes, len(self.classes_) if first else None, self._on_epoch()
+        )
+        self._after_training(X.shape[0], before, incremental=True)
+        return self
+
+    def _codes(self, y):
+        y = np.asarray(y).ravel()
+        codes = np.searchsorted(self.classes_, y)
+        codes = np.clip(codes, 0, len(self.classes_) - 1)
+        unknown = self.classes_[codes] != y
+        if unknown.any():
+            raise ValueError(
+                f"y holds labels not in classes {self.classes_!r}: {np.unique(y[unknown])!r}"
+            )
+        return codes.astype(np.uint32)
+
+    def _outputs(self, X):
+        check_is_fitted(self)
+        return self._core.predict_proba(self._validate_x(X, reset=False))
+
+    def predict_proba(self, X):
+        """The probability of each class (columns in ``classes_`` order)."""
+        p = self._outputs(X).astype(np.float64)
+        # float32 softmax rows sum to 1 within ~1e-7; normalise again in float64.
+        return p / p.sum(axis=1, keepdims=True)
+
+    def predict_log_proba(self, X):
+        """The logarithm of :meth:`predict_proba`."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """The most probable class of each row."""
+        winners = np.argmax(self._outputs(X), axis=1)
+        return self.classes_[winners]
+
+    def _model_bytes(self):
+        classes = [str(c) for c in self.classes_]
+        meta = {LABEL_DTYPE_KEY: self.classes_.dtype.str}
+        return self._core.to_bytes(classes, self._features(), meta)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        tags.classifier_tags.multi_label = False
+        return tags
+
+
+class MLPRegressor(RegressorMixin, _BaseMLP):
+    """Multi-layer perceptron regressor (scikit-learn's ``MLPRegressor``, trained in Rust).
+
+    Identity output neurons and the squared error; one or more targets.
+    """
+
+    _core_class = _core.Regressor
+    out_activation_ = "identity"
+
+    def _targets(self, y):
+        y = np.asarray(y, dtype=np.float32)
+        self._y_1d = y.ndim == 1
+        return np.ascontiguousarray(y.reshape(len(y), -1))
+
+    def fit(self, X, y):
+        """Fits the network to ``X`` and the targets ``y`` (1-D or 2-D); returns ``self``."""
+        continuing = self._continuing()
+        params = self._core_params()
+        X, y = validate_data(
+            self, X, y, reset=not continuing, dtype=(np.float32, np.float64), multi_output=True, y_numeric=True
+        )
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        before = self._before_training(continuing)
+        if not continuing:
+            self._core = None
+        core = self._make_core(params)
+        core.fit(X, self._targets(y), self._on_epoch())
+        self._after_training(X.shape[0], before, incremental=False)
+        return self
+
+    def partial_fit(self, X, y):
+        """One epoch of the solver over ``(X, y)``."""
+        self._check_stochastic()
+        params = self._core_params()
+        first = getattr(self, "_core", None) is None or not self._core.is_fitted()
+        X, y = validate_data(
+            self, X, y, reset=first, dtype=(np.float32, np.float64), multi_output=True, y_numeric=True
+        )
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        before = self._before_training(not first)
+        core = self._make_core(params)
+        core.partial_fit(X, self._targets(y), self._on_epoch())
+        self._after_training(X.shape[0], before, incremental=True)
+        return self
+
+    def predict(self, X):
+        """The predicted targets: 1-D when fitted on a 1-D ``y``."""
+        check_is_fitted(self)
+        out = self._core.predict(self._validate_x(X, reset=False)).astype(np.float64)
+        return out.ravel() if getattr(self, "_y_1d", False) else out
+
+    def _model_bytes(self):
+        return self._core.to_bytes(self._features(), {})
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags

@@ -1,0 +1,203 @@
+//! The estimators' tests.
+
+use super::*;
+use ndarray::{Array1, array};
+use rand::Rng;
+
+/// Two noisy blobs per class in 2-D, three classes named by strings.
+fn blobs(n: usize, seed: u64) -> (Array2<f32>, Vec<String>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let centres = [(-2.0, 0.0), (2.0, 0.0), (0.0, 3.0)];
+    let names = ["red", "green", "blue"];
+    let mut x = Array2::zeros((n, 2));
+    let mut y = Vec::new();
+    for i in 0..n {
+        let c = i % 3;
+        x[[i, 0]] = centres[c].0 + rng.random_range(-1.0..1.0);
+        x[[i, 1]] = centres[c].1 + rng.random_range(-1.0..1.0);
+        y.push(names[c].to_string());
+    }
+    (x * 10.0 + 50.0, y)
+}
+
+#[test]
+fn classifier_learns_string_classes_and_reports_its_fit() {
+    let (x, y) = blobs(300, 1);
+    let mut clf = MlpClassifier::new().hidden_layer_sizes(&[16]).max_iter(300);
+    clf.fit(x.view(), &y).unwrap();
+    assert_eq!(clf.classes(), ["blue", "green", "red"]);
+    let (xt, yt) = blobs(150, 2);
+    let acc = clf.score(xt.view(), &yt).unwrap();
+    assert!(acc > 0.95, "accuracy {acc}");
+    let p = clf.predict_proba(xt.view()).unwrap();
+    assert_eq!(p.dim(), (150, 3));
+    for row in p.rows() {
+        assert!((row.sum() - 1.0).abs() < 1e-5);
+    }
+    let curve = clf.loss_curve();
+    assert_eq!(curve.len(), clf.n_iter());
+    assert!(curve.last().unwrap() < &(curve[0] * 0.5), "loss fell: {curve:?}");
+    assert_eq!(clf.network().unwrap().sizes(), [2, 16, 3]);
+}
+
+#[test]
+fn standardisation_is_what_lets_unscaled_features_learn_quickly() {
+    let (x, y) = blobs(300, 3);
+    let x = x * 100.0;
+    let fit = |standardize| {
+        let mut clf = MlpClassifier::new()
+            .hidden_layer_sizes(&[8])
+            .learning_rate_init(0.01)
+            .max_iter(50)
+            .standardize(standardize);
+        clf.fit(x.view(), &y).unwrap();
+        clf.score(x.view(), &y).unwrap()
+    };
+    let (with, without) = (fit(true), fit(false));
+    assert!(with > 0.95, "standardised: {with}");
+    assert!(with > without, "standardised {with} vs raw {without}");
+}
+
+#[test]
+fn partial_fit_continues_where_fit_left_off() {
+    let (x, y) = blobs(90, 4);
+    let mut a = MlpClassifier::new().hidden_layer_sizes(&[4]);
+    a.partial_fit(x.view(), &y).unwrap();
+    a.partial_fit(x.view(), &y).unwrap();
+    assert_eq!(a.n_iter(), 2);
+    let mut b = MlpClassifier::new()
+        .hidden_layer_sizes(&[4])
+        .max_iter(2)
+        .tol(-1.0);
+    b.fit(x.view(), &y).unwrap();
+    assert_eq!(
+        a.network().unwrap(),
+        b.network().unwrap(),
+        "two partial fits = fit of 2 epochs"
+    );
+    let e = a
+        .partial_fit(x.view(), &vec!["purple".to_string(); 90])
+        .unwrap_err();
+    assert!(e.to_string().contains("not fitted with"), "{e}");
+}
+
+#[test]
+fn regressor_fits_a_smooth_function() {
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let x = Array2::from_shape_fn((400, 2), |_| rng.random_range(-1.0f32..1.0));
+    let y: Array1<f32> = x.rows().into_iter().map(|r| r[0] * r[0] + 0.5 * r[1]).collect();
+    let mut reg = MlpRegressor::new()
+        .hidden_layer_sizes(&[32])
+        .learning_rate_init(0.01);
+    reg.fit(x.view(), y.view()).unwrap();
+    let r2 = reg.score(x.view(), y.view()).unwrap();
+    assert!(r2 > 0.95, "R² {r2}");
+    assert_eq!(reg.predict(x.view()).unwrap().dim(), (400, 1));
+}
+
+#[test]
+fn r2_matches_its_definition() {
+    let y = array![[1.0f32], [2.0], [3.0]];
+    assert_eq!(r2_score(y.view(), y.view()), 1.0);
+    assert_eq!(r2_score(y.view(), array![[2.0f32], [2.0], [2.0]].view()), 0.0);
+    let r = r2_score(y.view(), array![[1.0f32], [2.0], [4.0]].view());
+    assert!((r - 0.5).abs() < 1e-12);
+}
+
+#[test]
+fn bad_input_is_an_error_not_a_panic() {
+    let mut clf = MlpClassifier::<u8>::new();
+    assert!(clf.predict(array![[1.0f32]].view()).is_err(), "not fitted");
+    assert!(
+        clf.fit(array![[1.0f32], [2.0]].view(), &[1, 1]).is_err(),
+        "one class"
+    );
+    assert!(
+        clf.fit(array![[1.0f32], [2.0]].view(), &[1]).is_err(),
+        "rows ≠ targets"
+    );
+    assert!(clf.fit(array![[f32::NAN], [2.0]].view(), &[0, 1]).is_err(), "NaN");
+    clf.fit(array![[1.0f32], [2.0]].view(), &[0, 1]).unwrap();
+    assert!(clf.predict(array![[1.0f32, 2.0]].view()).is_err(), "wrong width");
+}
+
+#[test]
+fn warm_start_trains_max_iter_more_epochs_of_the_same_network() {
+    let (x, y) = blobs(90, 6);
+    let mut a = MlpClassifier::new()
+        .hidden_layer_sizes(&[4])
+        .max_iter(2)
+        .tol(-1.0);
+    a.set_params(Params {
+        warm_start: true,
+        ..a.params().clone()
+    });
+    a.fit(x.view(), &y).unwrap();
+    a.fit(x.view(), &y).unwrap();
+    assert_eq!(a.n_iter(), 4);
+    let mut b = MlpClassifier::new()
+        .hidden_layer_sizes(&[4])
+        .max_iter(4)
+        .tol(-1.0);
+    b.fit(x.view(), &y).unwrap();
+    assert_eq!(
+        a.network().unwrap(),
+        b.network().unwrap(),
+        "2 + 2 epochs = 4 epochs"
+    );
+}
+
+#[test]
+fn partial_fit_takes_classes_absent_from_the_first_batch() {
+    let (x, y) = blobs(90, 7);
+    let mut clf = MlpClassifier::new().hidden_layer_sizes(&[4]);
+    let classes = ["blue", "green", "red", "yellow"].map(String::from);
+    clf.partial_fit_watched(x.view(), &y, Some(&classes), Box::new(|_| Ok(())))
+        .unwrap();
+    assert_eq!(clf.classes(), classes);
+    assert_eq!(clf.predict_proba(x.view()).unwrap().ncols(), 4);
+    let e = clf
+        .partial_fit_watched(x.view(), &y, Some(&classes[..3]), Box::new(|_| Ok(())))
+        .unwrap_err();
+    assert!(e.to_string().contains("classes differ"), "{e}");
+}
+
+#[test]
+fn an_error_from_on_epoch_stops_training_and_keeps_the_finished_epochs() {
+    let (x, y) = blobs(90, 8);
+    let mut clf = MlpClassifier::new().hidden_layer_sizes(&[4]).max_iter(50);
+    let mut seen = 0;
+    let e = clf
+        .fit_watched(
+            x.view(),
+            &y,
+            None,
+            Box::new(|r| {
+                seen = r.epoch;
+                if r.epoch == 3 {
+                    Err(Error::Invalid("interrupted".into()))
+                } else {
+                    Ok(())
+                }
+            }),
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("interrupted"));
+    assert_eq!((seen, clf.n_iter()), (3, 3));
+    assert_eq!(clf.predict(x.view()).unwrap().len(), 90, "still usable");
+}
+
+#[test]
+fn a_saved_model_adopted_predicts_the_same() {
+    let (x, y) = blobs(90, 9);
+    let mut clf = MlpClassifier::new().hidden_layer_sizes(&[4]).max_iter(20);
+    clf.fit(x.view(), &y).unwrap();
+    let model = clf.model().unwrap().clone();
+    let back = MlpClassifier::from_model(Params::default(), model, clf.classes().to_vec()).unwrap();
+    assert_eq!(
+        back.predict_proba(x.view()).unwrap(),
+        clf.predict_proba(x.view()).unwrap()
+    );
+    let reg = MlpRegressor::from_model(Params::default(), clf.model().unwrap().clone());
+    assert!(reg.is_err(), "a classifier's model is not a regressor");
+}
