@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Every test: the Rust crate's (unit, integration, doc; all features) and the Python package's
+# (built into a fresh virtual environment). The MNIST tests read MLP_DATA_DIR, else
+# ../shared/data/mnist beside the project.
+#   bash scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export MLP_DATA_DIR="${MLP_DATA_DIR:-$(cd .. && pwd)/shared/data/mnist}"
+cargo test --release --all-features
+bash scripts/test-python.sh
