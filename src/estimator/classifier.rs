@@ -1,6 +1,6 @@
 //! [`MlpClassifier`]: softmax output, log-likelihood cost, classes of any ordered type.
 
-use super::{Core, OnEpoch, Params, Watch, blank, check_rows};
+use super::shared::{Core, OnEpoch, Params, Watch, blank, check_rows};
 use crate::activation::Activation;
 use crate::data::tabular::Task;
 use crate::data::{Dataset, Features, Targets};

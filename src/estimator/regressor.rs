@@ -1,6 +1,6 @@
 //! [`MlpRegressor`]: identity output, mean squared error, one or more targets.
 
-use super::{Core, OnEpoch, Params, Watch, blank, check_rows, r2_score, targets_2d};
+use super::shared::{Core, OnEpoch, Params, Watch, blank, check_rows, r2_score, targets_2d};
 use crate::activation::Activation;
 use crate::data::tabular::Task;
 use crate::data::{Dataset, Features, Targets};
