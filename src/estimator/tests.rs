@@ -1,37 +1,9 @@
 //! The estimators' tests.
 
 use super::*;
-#[allow(unused_imports)]
-use crate::activation::Activation;
-#[allow(unused_imports)]
-use crate::cost::Cost;
-#[allow(unused_imports)]
-use crate::data::standardize::Standardizer;
-#[allow(unused_imports)]
-use crate::data::tabular::Task;
-#[allow(unused_imports)]
-use crate::data::{Dataset, Features};
-#[allow(unused_imports)]
-use crate::error::{Error, Result};
-#[allow(unused_imports)]
-use crate::init::Init;
-#[allow(unused_imports)]
-use crate::lbfgs;
-#[allow(unused_imports)]
-use crate::model::Model;
-#[allow(unused_imports)]
-use crate::network::{Architecture, Network};
-#[allow(unused_imports)]
-use crate::optim::{Optim, Optimizer, Schedule};
-#[allow(unused_imports)]
-use crate::train::{self, EpochReport, Event, Progress, Sets, TrainConfig};
-use ndarray::{Array1, array};
-#[allow(unused_imports)]
-use ndarray::{Array2, ArrayView, ArrayView2, Axis, Dimension};
-use rand::Rng;
-#[allow(unused_imports)]
-use rand::SeedableRng;
-#[allow(unused_imports)]
+use crate::error::Error;
+use ndarray::{Array1, Array2, array};
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// Two noisy blobs per class in 2-D, three classes named by strings.
