@@ -56,6 +56,11 @@ fn parse<T: std::str::FromStr<Err = String>>(key: &str, s: &str) -> PyResult<T> 
         .map_err(|e: String| PyValueError::new_err(format!("parameter {key}: {e}")))
 }
 
+/// [`params`] of the keywords given, the library's defaults when there are none.
+fn params_or_default(kw: Option<&Bound<'_, PyDict>>) -> PyResult<Params> {
+    kw.map_or_else(|| Ok(Params::default()), params)
+}
+
 /// The estimator's hyper-parameters from the keywords `mlp/_estimators.py` passes (already in
 /// the library's names: activation 'sigmoid', init 'glorot', solver 'adam'/'sgd').
 fn params(kw: &Bound<'_, PyDict>) -> PyResult<Params> {
@@ -227,10 +232,7 @@ impl Classifier {
     #[new]
     #[pyo3(signature = (**kw))]
     fn new(kw: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        let p = match kw {
-            Some(kw) => params(kw)?,
-            None => Params::default(),
-        };
+        let p = params_or_default(kw)?;
         Ok(Classifier {
             inner: MlpClassifier::new().with_params(p),
         })
@@ -239,10 +241,7 @@ impl Classifier {
     /// New hyper-parameters; the fitted state stays (for warm_start and partial_fit).
     #[pyo3(signature = (**kw))]
     fn set_params(&mut self, kw: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
-        let p = match kw {
-            Some(kw) => params(kw)?,
-            None => Params::default(),
-        };
+        let p = params_or_default(kw)?;
         self.inner.set_params(p);
         Ok(())
     }
@@ -358,10 +357,7 @@ impl Regressor {
     #[new]
     #[pyo3(signature = (**kw))]
     fn new(kw: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        let p = match kw {
-            Some(kw) => params(kw)?,
-            None => Params::default(),
-        };
+        let p = params_or_default(kw)?;
         Ok(Regressor {
             inner: MlpRegressor::new().with_params(p),
         })
@@ -369,10 +365,7 @@ impl Regressor {
 
     #[pyo3(signature = (**kw))]
     fn set_params(&mut self, kw: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
-        let p = match kw {
-            Some(kw) => params(kw)?,
-            None => Params::default(),
-        };
+        let p = params_or_default(kw)?;
         self.inner.set_params(p);
         Ok(())
     }
@@ -465,10 +458,7 @@ fn load_bytes<'py>(
     name: &str,
     kw: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let p = match kw {
-        Some(kw) => params(kw)?,
-        None => Params::default(),
-    };
+    let p = params_or_default(kw)?;
     let path = Path::new(name);
     let model = Model::from_bytes(data, path).map_err(py_err)?;
     let (_, meta, _) = mlp::model_io::from_bytes_with::<f32>(data, path).map_err(py_err)?;
