@@ -450,7 +450,6 @@ mod tests {
 
     #[test]
     fn element_wise_passes_give_the_same_bits_on_every_path() {
-        use crate::activation::Activation;
         use crate::data::{Dataset, Features, Targets};
         let paths: Vec<Kernel> = Kernel::ALL
             .into_iter()
@@ -476,14 +475,7 @@ mod tests {
             a[width + 1] = f32::INFINITY;
             a[2 * width + 2] = f32::NEG_INFINITY;
             let biases: Vec<f32> = (0..width).map(|_| next()).collect();
-            for act in [
-                Activation::Sigmoid,
-                Activation::Tanh,
-                Activation::Relu,
-                Activation::LeakyRelu,
-                Activation::Identity,
-                Activation::Softmax,
-            ] {
+            for act in crate::activation::ALL {
                 let runs: Vec<Vec<u32>> = paths
                     .iter()
                     .map(|&k| {
