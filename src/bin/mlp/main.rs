@@ -84,9 +84,18 @@ fn main() -> ExitCode {
     match mlp::linalg::with_threads(threads, || run(&cli.command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {e}{}", flag_hint(&e));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The flag that acts on an error the library describes in its own words (a library user
+/// never typed a flag).
+fn flag_hint(e: &Error) -> &'static str {
+    match e {
+        Error::Diverged { .. } | Error::Stalled { .. } => " (--eta)",
+        _ => "",
     }
 }
 
