@@ -268,16 +268,32 @@ impl<T: Float> Network<T> {
         self.feedforward_from(from, x, ws);
 
         let last = n_layers - 1;
-        let output = ws.z[last].slice(s![..m, ..]);
-        let total_cost = self.cost.total(ws.a[last].slice(s![..m, ..]), output, y);
+        let (a, output) = (ws.a[last].slice(s![..m, ..]), ws.z[last].slice(s![..m, ..]));
+        let total_cost = match &ws.sample_weights {
+            None => self.cost.total(a, output, y),
+            // Σ_x r_x C_x, one sample at a time.
+            Some(r) => {
+                assert_eq!(r.len(), m, "sample weights for another mini-batch");
+                (0..m).fold(T::zero(), |sum, i| {
+                    let row = s![i..i + 1, ..];
+                    sum + r[i] * self.cost.total(a.slice(row), output.slice(row), y.slice(row))
+                })
+            }
+        };
         // δ^L = ∂C_x/∂a^L (the cost knows its own formula)
         self.cost.output_delta(
             self.layers[last].activation,
-            ws.a[last].slice(s![..m, ..]),
+            a,
             output,
             y,
             ws.delta[last].slice_mut(s![..m, ..]),
         );
+        if let Some(r) = &ws.sample_weights {
+            // ∂(r_x C_x)/∂a^L = r_x δ^L_x.
+            for (mut row, &r) in ws.delta[last].rows_mut().into_iter().zip(r) {
+                row *= r;
+            }
+        }
         for l in (1..n_layers).rev() {
             let (before, from_l) = ws.delta.split_at_mut(l);
             let delta = from_l[0].slice(s![..m, ..]);
@@ -391,6 +407,9 @@ pub struct Workspace<T> {
     pub grads: Gradients<T>,
     /// Dropout masks and dropped inputs, when training with dropout.
     dropout: Option<Dropout<T>>,
+    /// `r_x = s_x · m / Σ s` for the mini-batch's `m` samples with weights `s_x`, when they
+    /// are weighted (see [`Workspace::weigh_samples`]).
+    sample_weights: Option<Array1<T>>,
 }
 
 /// Inverted dropout's state for one mini-batch.
@@ -444,7 +463,20 @@ impl<T: Float> Workspace<T> {
                 biases: net.layers.iter().map(|l| Array1::zeros(l.biases.dim())).collect(),
             },
             dropout: None,
+            sample_weights: None,
         }
+    }
+
+    /// Weighs the next mini-batch's samples by `s` (scikit-learn's `sample_weight`): its
+    /// cost becomes `Σ_x s_x C_x / Σ_x s_x`. Every gradient already carries the mean's `1/m`,
+    /// so `δ^L` of sample `x` is scaled by `r_x = s_x · m / Σ s` and the rest follows by the
+    /// chain rule. A mini-batch whose weights sum to 0 teaches nothing.
+    pub fn weigh_samples(&mut self, s: impl ExactSizeIterator<Item = f32>) {
+        let m = s.len();
+        let s: Vec<f64> = s.map(f64::from).collect();
+        let sum: f64 = s.iter().sum();
+        let scale = if sum > 0.0 { m as f64 / sum } else { 0.0 };
+        self.sample_weights = Some(s.iter().map(|&w| T::from_f64_lossy(w * scale)).collect());
     }
 
     pub fn capacity(&self) -> usize {

@@ -61,6 +61,7 @@ pub fn prepare(train: Tabular, test: Option<Tabular>, task: Task, scaling: Scali
                     labels,
                     n_classes: classes.len(),
                     targets: Targets::Classes,
+                    weights: None,
                 }
             }
             Task::Regress => t.into_dataset(Task::Regress)?.0,

@@ -62,6 +62,13 @@ impl<'d> Batches<'d> {
         self.prefetch(b + PREFETCH_AHEAD);
     }
 
+    /// Mini-batch `b`'s sample weights into `ws`, when the data set has them.
+    pub fn weigh<T: Float>(&self, b: usize, ws: &mut Workspace<T>) {
+        if let Some(w) = &self.data.weights {
+            ws.weigh_samples(self.indices(b).iter().map(|&i| w[i]));
+        }
+    }
+
     /// Samples in mini-batch `b`.
     pub fn size(&self, b: usize) -> usize {
         self.indices(b).len()

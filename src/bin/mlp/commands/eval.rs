@@ -120,6 +120,7 @@ fn on_csv(args: &EvalArgs, model: Model, csv_path: &Path) -> Result<(), Error> {
                 labels,
                 n_classes: model.classes.len(),
                 targets: Targets::Classes,
+                weights: None,
             };
             let e = train::evaluate(&model.net, &known)?;
             let unknown = n - rows.len();
