@@ -30,7 +30,7 @@ use crate::model::Model;
 use http::{Reply, Request};
 use serde_json::json;
 use state::{Mode, Slot, State};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -107,6 +107,7 @@ fn serve_connection(mut stream: TcpStream, state: &Arc<State>) {
         Ok(r) => r,
         Err(reply) => {
             http::write_reply(&mut stream, &reply).ok();
+            linger(&mut stream);
             return;
         }
     };
@@ -122,6 +123,22 @@ fn serve_connection(mut stream: TcpStream, state: &Arc<State>) {
             )
         });
     http::write_reply(&mut stream, &reply).ok();
+}
+
+/// Closes a refused connection gently: the reply sent and our side shut, what the client still
+/// sends (the rest of an oversized body) is read and dropped for a moment, so that closing with
+/// unread bytes does not reset the connection before the client has read the refusal.
+fn linger(stream: &mut TcpStream) {
+    stream.shutdown(std::net::Shutdown::Write).ok();
+    stream.set_read_timeout(Some(Duration::from_secs(1))).ok();
+    let mut sink = [0u8; 8192];
+    let mut drained = 0;
+    while drained < 4 * http::MAX_BODY {
+        match stream.read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => drained += n,
+        }
+    }
 }
 
 /// The reply to a request, by method and path.

@@ -29,8 +29,6 @@ pub struct State {
 #[derive(Default)]
 struct Feed {
     log: Vec<String>,
-    /// The latest picture of the first layer's weights, kept apart so the log stays small.
-    weights: Option<String>,
     listeners: Vec<Sender<String>>,
 }
 
@@ -90,18 +88,20 @@ impl State {
     }
 
     /// Sends an event to every listener. `start` begins a new log; `batches` (a hundred an
-    /// epoch) is sent but not kept; `weights` replaces the previous one.
+    /// epoch) is sent but not kept; `weights` replaces the previous one, so the log stays small.
     pub fn publish(&self, event: &str, data: &Value) {
         let text = format!("event: {event}\ndata: {data}\n\n");
         let mut feed = lock(&self.feed);
         match event {
             "start" => {
                 feed.log.clear();
-                feed.weights = None;
                 feed.log.push(text.clone());
             }
             "batches" => {}
-            "weights" => feed.weights = Some(text.clone()),
+            "weights" => {
+                feed.log.retain(|e| !e.starts_with("event: weights\n"));
+                feed.log.push(text.clone());
+            }
             _ => feed.log.push(text.clone()),
         }
         feed.listeners.retain(|l| l.send(text.clone()).is_ok());
@@ -111,10 +111,8 @@ impl State {
     pub fn subscribe(&self) -> (Vec<String>, Receiver<String>) {
         let (tx, rx) = channel();
         let mut feed = lock(&self.feed);
-        let mut past = feed.log.clone();
-        past.extend(feed.weights.clone());
         feed.listeners.push(tx);
-        (past, rx)
+        (feed.log.clone(), rx)
     }
 }
 
