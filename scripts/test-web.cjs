@@ -61,15 +61,16 @@ async function settledPrediction(page) {
     await page.getByTestId('draw').waitFor();
     console.log(`page loaded in ${Date.now() - start} ms`);
 
-    // A short run: one epoch on all of MNIST's training images.
-    await page.fill('input[name=epochs]', '1');
-    await page.fill('input[name=train_samples]', '60000');
+    // A short run: three epochs on the first 20 000 training images (curves of three points).
+    await page.fill('input[name=epochs]', '3');
+    await page.fill('input[name=train_samples]', '20000');
     await page.getByTestId('train-start').click();
     await page.locator('#epochs .epoch').first().waitFor({ timeout: 300_000 });
     const epochLine = await page.locator('#epochs .epoch').first().textContent();
     check(/^epoch 1: cost [0-9.]+, test \d+ \/ 10000$/.test(epochLine), `an epoch arrived: "${epochLine}"`);
     await page.waitForFunction(() => document.getElementById('train-status').textContent === 'finished',
-      null, { timeout: 60_000 });
+      null, { timeout: 300_000 });
+    check(await page.locator('#epochs .epoch').count() === 3, 'three epochs arrived');
     check(await page.locator('#weights canvas').count() === 30, 'first-layer weights drawn for 30 neurons');
 
     const images = idx('t10k-images-idx3-ubyte');

@@ -102,7 +102,8 @@ export function curves(canvas, epochs) {
       ctx.arc(X(i), pad.t + (1 - s.y(e)) * (h - pad.t - pad.b), 3, 0, 2 * Math.PI);
       ctx.fill();
     });
-    ctx.fillText(s.label, pad.l + 6, pad.t + 14 + 14 * k);
+    // The legend bottom left, where the falling cost and the rising accuracy are not.
+    ctx.fillText(s.label, pad.l + 6, h - pad.b - 8 - 14 * k);
   });
 }
 

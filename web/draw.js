@@ -22,7 +22,7 @@ export function drawingPad(canvas, onChange) {
 
   function stroke(to) {
     ctx.strokeStyle = '#fff';
-    ctx.lineWidth = 20;
+    ctx.lineWidth = 16;
     ctx.lineCap = ctx.lineJoin = 'round';
     ctx.beginPath();
     ctx.moveTo(...(last ?? to));
