@@ -178,6 +178,48 @@ fn a_drawing_is_predicted_as_mlp_predict_predicts_its_picture() {
 type Sent = (&'static str, String, Vec<u8>);
 
 #[test]
+fn a_step_through_gives_the_lecture_s_numbers_for_the_drawing() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.st");
+    random_model(&model);
+    let server = Server::start(&[model.to_str().unwrap()]);
+    let pixels: Vec<f64> = seven().iter().map(|&b| f64::from(b) / 255.0).collect();
+    let (status, predicted) = server.json("POST", "/api/predict", &json!({ "pixels": pixels }));
+    assert_eq!(status, 200);
+    let (status, step) = server.json("POST", "/api/step", &json!({ "pixels": pixels, "label": 7 }));
+    assert_eq!(status, 200, "{step}");
+    let layers = step["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 2);
+    let num = |v: &Value| v.as_f64().unwrap();
+    let (hidden, out) = (&layers[0], &layers[1]);
+    for j in 0..10 {
+        // The reference feedforward gives the outputs the fast path gave /api/predict.
+        let z = num(&out["z"][j]);
+        assert!((z - num(&predicted["probabilities"][j])).abs() < 1e-5, "z^L_{j}");
+        // Quadratic cost, sigmoid outputs: δ^L_j = (z_j − y_j) σ'(a_j), σ' = z (1 − z).
+        let y = if j == 7 { 1.0 } else { 0.0 };
+        let delta = num(&out["delta"][j]);
+        assert!((delta - (z - y) * z * (1.0 - z)).abs() < 1e-6, "δ^L_{j}: {delta}");
+    }
+    for k in 0..30 {
+        // δ^1_k = (Σ_j w^2_jk δ^2_j) σ'(a^1_k).
+        let (sum, fprime) = (num(&hidden["back_sum"][k]), num(&hidden["fprime"][k]));
+        assert!((num(&hidden["delta"][k]) - sum * fprime).abs() < 1e-6, "δ^1_{k}");
+        assert_eq!(hidden["forward_terms"][k].as_array().unwrap().len(), 4);
+    }
+    for (body, expected) in [
+        (json!({ "pixels": pixels, "label": 10 }), 422),
+        (json!({ "pixels": pixels }), 400),
+        (json!({ "pixels": pixels, "label": -1 }), 400),
+        (json!({ "pixels": [0.5], "label": 1 }), 422),
+    ] {
+        let (status, answer) = server.json("POST", "/api/step", &body);
+        assert_eq!(status, expected, "{answer}");
+        assert!(answer["error"].is_string());
+    }
+}
+
+#[test]
 fn hostile_requests_get_a_4xx_with_a_json_error_and_the_server_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.st");
@@ -289,6 +331,17 @@ fn hostile_requests_get_a_4xx_with_a_json_error_and_the_server_goes_on() {
     // Still serving, and still predicting.
     let (status, page) = server.request("GET", "/", b"");
     assert!(status == 200 && page.contains("data-testid=\"draw\""), "{status}");
+    // Every file the page and its modules name is served.
+    let (_, app) = server.request("GET", "/app.js", b"");
+    let named: Vec<&str> = [page.as_str(), app.as_str()]
+        .iter()
+        .flat_map(|text| text.split(['"', '\'']))
+        .filter(|s| s.starts_with('/') && (s.ends_with(".js") || s.ends_with(".css")))
+        .collect();
+    assert!(named.len() >= 6, "{named:?}");
+    for path in named {
+        assert_eq!(server.request("GET", path, b"").0, 200, "{path}");
+    }
     let pixels: Vec<f64> = seven().iter().map(|&b| f64::from(b) / 255.0).collect();
     let (status, answer) = server.json("POST", "/api/predict", &json!({ "pixels": pixels }));
     assert_eq!(status, 200, "{answer}");

@@ -4,6 +4,7 @@
 import { drawingPad } from '/draw.js';
 import { bars, network, curves, weights } from '/charts.js';
 import { showGates } from '/gates.js';
+import { stepper } from '/step.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -16,12 +17,15 @@ document.querySelectorAll('button.tab').forEach((b) => b.addEventListener('click
 
 // Predictions while drawing.
 let asking = false, again = false;
-const pad = drawingPad($('draw'), () => predict());
+const pad = drawingPad($('draw'), () => { steps.reset(); predict(); });
+const steps = stepper(() => pad.pixels(), (message) => { $('step-text').textContent = message; });
 
 async function predict() {
   if (!pad.inked()) return;
   if (asking) { again = true; return; }
   asking = true;
+  // Read by the browser test: "1" while the shown prediction may be behind the drawing.
+  document.body.dataset.busy = '1';
   try {
     const res = await fetch('/api/predict', {
       method: 'POST', headers: { 'Content-Type': 'application/json' },
@@ -33,13 +37,14 @@ async function predict() {
       return;
     }
     $('prediction').textContent = r.prediction;
+    $('step-label').value = String(r.prediction);
     bars($('probabilities'), r.probabilities, r.probabilities.indexOf(Math.max(...r.probabilities)));
     $('predict-note').textContent = r.output === 'softmax'
       ? 'bars: softmax probabilities' : `bars: each output neuron's activation (${r.output})`;
     network($('network'), r.input, r.activations);
   } finally {
     asking = false;
-    if (again) { again = false; predict(); }
+    if (again) { again = false; predict(); } else document.body.dataset.busy = '0';
   }
 }
 
@@ -109,7 +114,7 @@ events.addEventListener('epoch', (e) => {
   $('epochs').append(line);
 });
 events.addEventListener('weights', (e) => weights($('weights'), JSON.parse(e.data).pictures));
-events.addEventListener('model', () => { showModel(); predict(); });
+events.addEventListener('model', () => { showModel(); steps.reset(); predict(); });
 events.addEventListener('done', (e) => {
   const d = JSON.parse(e.data);
   running(false);

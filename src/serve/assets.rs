@@ -1,37 +1,18 @@
 //! The page's files, compiled in: a fixed table, so no request path ever reaches the file
 //! system.
 
+const HTML: &str = "text/html; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+
 const FILES: &[(&str, &str, &str)] = &[
-    (
-        "/",
-        "text/html; charset=utf-8",
-        include_str!("../../web/index.html"),
-    ),
-    (
-        "/style.css",
-        "text/css; charset=utf-8",
-        include_str!("../../web/style.css"),
-    ),
-    (
-        "/app.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../web/app.js"),
-    ),
-    (
-        "/draw.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../web/draw.js"),
-    ),
-    (
-        "/charts.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../web/charts.js"),
-    ),
-    (
-        "/gates.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../web/gates.js"),
-    ),
+    ("/", HTML, include_str!("../../web/index.html")),
+    ("/style.css", CSS, include_str!("../../web/style.css")),
+    ("/app.js", JS, include_str!("../../web/app.js")),
+    ("/draw.js", JS, include_str!("../../web/draw.js")),
+    ("/charts.js", JS, include_str!("../../web/charts.js")),
+    ("/step.js", JS, include_str!("../../web/step.js")),
+    ("/gates.js", JS, include_str!("../../web/gates.js")),
 ];
 
 /// The content type and text of the file at `path`.

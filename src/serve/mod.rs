@@ -10,6 +10,7 @@
 //! |---|---|
 //! | `GET /` and the page's files | HTML, CSS, JavaScript modules |
 //! | `POST /api/predict` `{"pixels": [784]}` | `{"prediction", "probabilities", "activations", "input"}` |
+//! | `POST /api/step` `{"pixels": [784], "label": d}` | every layer's `a`, `z`, `δ` for that target, and each neuron's largest terms |
 //! | `GET /api/model` | the model's layers and where it came from |
 //! | `GET /api/model.safetensors` | the model file (as `mlp train --save` writes) |
 //! | `POST /api/train` (the form as JSON) | 202; 409 while a run goes on |
@@ -23,6 +24,7 @@ mod api;
 mod assets;
 mod http;
 mod state;
+mod step;
 mod training;
 
 use crate::error::{Error, Result};
@@ -146,9 +148,8 @@ fn route(state: &Arc<State>, request: &Request) -> Reply {
     let method = request.method.as_str();
     let path = request.path.as_str();
     let allowed = match path {
-        "/api/predict" | "/api/train" | "/api/train/pause" | "/api/train/resume" | "/api/train/stop" => {
-            "POST"
-        }
+        "/api/predict" | "/api/step" | "/api/train" | "/api/train/pause" | "/api/train/resume"
+        | "/api/train/stop" => "POST",
         "/api/model" | "/api/model.safetensors" | "/api/events" | "/api/gates" => "GET",
         _ if assets::find(path).is_some() => "GET",
         _ => return Reply::error(404, format!("no such page: {path}")),
@@ -159,6 +160,7 @@ fn route(state: &Arc<State>, request: &Request) -> Reply {
     }
     match path {
         "/api/predict" => api::predict(state, &request.body),
+        "/api/step" => step::step(state, &request.body),
         "/api/model" => Reply::json(200, &state::describe(state.model().as_ref())),
         "/api/model.safetensors" => api::model_file(state),
         "/api/gates" => api::gates(),
