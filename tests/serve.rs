@@ -57,6 +57,11 @@ impl Server {
 
     /// Sends `raw` bytes as they are; the status and the body.
     fn raw(&self, raw: &[u8]) -> (u16, String) {
+        let (status, body) = self.raw_bytes(raw);
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    fn raw_bytes(&self, raw: &[u8]) -> (u16, Vec<u8>) {
         let mut s = TcpStream::connect(&self.addr).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
         // The server may answer (and close) before reading all of an oversized request.
@@ -65,13 +70,14 @@ impl Server {
         s.shutdown(std::net::Shutdown::Write).ok();
         let mut reply = Vec::new();
         s.read_to_end(&mut reply).ok();
-        let text = String::from_utf8_lossy(&reply).into_owned();
-        let status = text
+        let head_end = reply.windows(4).position(|w| w == b"\r\n\r\n");
+        let head = String::from_utf8_lossy(&reply[..head_end.unwrap_or(reply.len())]).into_owned();
+        let status = head
             .split(' ')
             .nth(1)
             .and_then(|c| c.parse().ok())
-            .unwrap_or_else(|| panic!("no status line in {text:?}"));
-        let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_string();
+            .unwrap_or_else(|| panic!("no status line in {head:?}"));
+        let body = head_end.map_or(Vec::new(), |i| reply[i + 4..].to_vec());
         (status, body)
     }
 
@@ -414,9 +420,28 @@ fn a_short_training_run_streams_its_epochs_and_the_canvas_then_uses_its_network(
         .map(|l| l.as_array().unwrap().len())
         .collect();
     assert_eq!(sizes, [12, 10], "the network trained here");
-    let (status, model) = server.request("GET", "/api/model.safetensors", b"");
+    // The downloaded model is one `mlp predict` reads, and it predicts as the page did.
+    let (status, bytes) = server.raw_bytes(
+        format!(
+            "GET /api/model.safetensors HTTP/1.1\r\nHost: {}\r\n\r\n",
+            server.addr
+        )
+        .as_bytes(),
+    );
     assert_eq!(status, 200);
-    assert!(model.len() > 784 * 12, "a model file");
+    let (file, png) = (dir.path().join("downloaded.st"), dir.path().join("seven.png"));
+    std::fs::write(&file, bytes).unwrap();
+    image::GrayImage::from_raw(28, 28, seven())
+        .unwrap()
+        .save(&png)
+        .unwrap();
+    let o = mlp(&["predict", file.to_str().unwrap(), png.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let printed: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        printed[0]["prediction"].as_str().unwrap(),
+        answer["prediction"].to_string()
+    );
 }
 
 #[test]

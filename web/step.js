@@ -1,7 +1,8 @@
 // "Step through": the lecture's equations for one sample (the drawing, with the target digit
 // chosen), one stage at a time, with the numbers of neuron j from /api/step.
 
-const f = (v) => (v >= 0 ? ' ' : '') + v.toFixed(4);
+// Four decimals, or three significant digits for the small deltas deep in a network.
+const f = (v) => (v >= 0 ? ' ' : '') + (v === 0 || Math.abs(v) >= 0.001 ? v.toFixed(4) : v.toExponential(2));
 const sup = (l) => String(l).split('').map((c) => '⁰¹²³⁴⁵⁶⁷⁸⁹'[c]).join('');
 
 function stages(d) {
