@@ -86,17 +86,25 @@ pub fn run(options: &Options) -> Result<()> {
     let state = Arc::new(State::new(model, options.data_dir.clone()));
     let open = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
-        let Ok(mut stream) = stream else { continue };
+        let Ok(mut stream) = stream else {
+            // Out of file descriptors, say: waiting lets connections close instead of spinning.
+            std::thread::sleep(Duration::from_millis(50));
+            continue;
+        };
         if open.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
             http::write_reply(&mut stream, &Reply::error(503, "too many connections; try again")).ok();
             continue;
         }
         open.fetch_add(1, Ordering::SeqCst);
-        let (state, open) = (state.clone(), open.clone());
-        std::thread::spawn(move || {
+        let (state, counter) = (state.clone(), open.clone());
+        let spawned = std::thread::Builder::new().spawn(move || {
             serve_connection(stream, &state);
-            open.fetch_sub(1, Ordering::SeqCst);
+            counter.fetch_sub(1, Ordering::SeqCst);
         });
+        // No thread to be had: the connection is dropped unanswered, the server goes on.
+        if spawned.is_err() {
+            open.fetch_sub(1, Ordering::SeqCst);
+        }
     }
     Ok(())
 }

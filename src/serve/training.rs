@@ -144,7 +144,7 @@ pub fn start(state: &Arc<State>, request: &TrainRequest) -> Reply {
     let test_samples = request.test_samples;
     let threads = crate::linalg::threads();
     let worker = state.clone();
-    std::thread::spawn(move || {
+    let spawned = std::thread::Builder::new().spawn(move || {
         // Frees the slot however the run ends, a panic included.
         struct Release(Arc<State>);
         impl Drop for Release {
@@ -165,6 +165,10 @@ pub fn start(state: &Arc<State>, request: &TrainRequest) -> Reply {
         drop(release);
         worker.publish("done", &status);
     });
+    if spawned.is_err() {
+        state.release_job();
+        return Reply::error(503, "no thread could be started for training; try again");
+    }
     Reply::json(202, &json!({ "started": true }))
 }
 
