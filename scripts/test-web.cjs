@@ -120,6 +120,10 @@ async function settledPrediction(page) {
     await page.screenshot({ path: path.join(out, 'digits.png'), fullPage: true });
     await page.click('button.tab[data-tab=gates]');
     await page.getByTestId('gate-tables').locator('table').nth(4).waitFor();
+    // x = (0, 1) lit at first; x₁ toggled to 1 lights (1, 1), where NAND gives 0 and carry 1.
+    await page.getByTestId('gate-x1').click();
+    const lit = await page.locator('tr.lit').first().textContent();
+    check(lit === '11-10', `toggling x₁ lights NAND's row (1, 1): "${lit}"`);
     await page.screenshot({ path: path.join(out, 'gates.png'), fullPage: true });
     console.log(`screenshots in ${out}/digits.png, gates.png`);
     if (failed) throw failed;
