@@ -26,6 +26,8 @@ pub mod optim;
 pub mod perceptron;
 pub mod plot;
 pub mod reference;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod train;
 
 pub use activation::Activation;

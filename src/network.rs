@@ -168,20 +168,32 @@ impl<T: Float> Network<T> {
     /// Feedforward for one sample, written exactly as the lecture's equations. It allocates;
     /// it is the reference that the batch version is tested against.
     pub fn feedforward(&self, x: ArrayView1<T>) -> Array1<T> {
-        let mut z = x.to_owned();
+        self.layer_outputs(x)
+            .pop()
+            .expect("a network has an output layer")
+    }
+
+    /// Every layer's `z^l` for one sample, `z^1` (the first hidden layer) to `z^L` (the
+    /// outputs): what a picture of the network lights up.
+    pub fn layer_outputs(&self, x: ArrayView1<T>) -> Vec<Array1<T>> {
+        let mut zs: Vec<Array1<T>> = Vec::with_capacity(self.layers.len());
         for layer in &self.layers {
-            // a^l = W^l z^(l−1) + b^l
-            let a = layer.weights.dot(&z) + &layer.biases;
+            // a^l = W^l z^(l−1) + b^l, with z^0 = x
+            let a = match zs.last() {
+                Some(z_prev) => layer.weights.dot(z_prev),
+                None => layer.weights.dot(&x),
+            } + &layer.biases;
             // z^l = f(a^l)
-            z = Array1::zeros(a.len());
+            let mut z = Array1::zeros(a.len());
             let n = a.len();
             layer.activation.apply_rows(
                 a.as_slice().expect("own array"),
                 z.as_slice_mut().expect("own array"),
                 n,
             );
+            zs.push(z);
         }
-        z
+        zs
     }
 
     /// Feedforward for a mini-batch `x` (`m × n_0`, one sample per row, `m ≤` the workspace's

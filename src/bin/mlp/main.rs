@@ -9,6 +9,8 @@ use commands::gates::GatesArgs;
 use commands::gradcheck::GradcheckArgs;
 use commands::pictures::{DrawArgs, PlotArgs};
 use commands::predict::PredictArgs;
+#[cfg(feature = "serve")]
+use commands::serve::ServeArgs;
 use flags::TrainArgs;
 use mlp::Error;
 use std::process::ExitCode;
@@ -69,6 +71,10 @@ enum Command {
     Data(DataCommand),
     /// Compare backpropagation's gradient with central differences on a random network (f64).
     Gradcheck(GradcheckArgs),
+    /// A web page on this machine: draw a digit and watch the network classify it, train the
+    /// lecture's network on MNIST and watch its curves and weights grow. Prints the URL.
+    #[cfg(feature = "serve")]
+    Serve(ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -111,5 +117,7 @@ fn run(command: &Command) -> Result<(), Error> {
         Command::Autoencode(args) => commands::autoencode::run(args),
         Command::Data(command) => commands::data::run(command),
         Command::Gradcheck(args) => commands::gradcheck::run(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => commands::serve::run(args),
     }
 }

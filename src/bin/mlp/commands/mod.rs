@@ -7,6 +7,8 @@ pub mod gates;
 pub mod gradcheck;
 pub mod pictures;
 pub mod predict;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod train;
 
 /// A confusion matrix as a table, classes as row and column headings.
