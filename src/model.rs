@@ -82,7 +82,10 @@ impl Model {
     /// The output layer's activations for each sample (class probabilities for a softmax
     /// classifier, predicted values for a regressor).
     pub fn outputs(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
-        Ok(self.net.predict(self.prepare(x)?.view()))
+        let x = self.prepare(x)?;
+        let out = self.net.predict(x.view());
+        self.net.check_outputs(x.view(), out.view(), 1)?;
+        Ok(out)
     }
 
     /// The index of the winning output neuron for each sample.
@@ -118,12 +121,12 @@ impl Model {
 
     /// Writes the model file atomically.
     pub fn save(&self, path: &Path, extra: &[(&str, &str)]) -> Result<()> {
-        model_io::write_atomic(path, &self.to_bytes(extra))
+        crate::files::write_atomic(path, &self.to_bytes(extra))
     }
 
     /// Reads a model file. Files without a `task` (MNIST classifiers) are digit classifiers.
     pub fn load(path: &Path) -> Result<Model> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::files::read_regular(path, model_io::MAX_FILE_BYTES)?;
         Self::from_bytes(&bytes, path)
     }
 
@@ -182,10 +185,15 @@ impl Model {
         };
         model.standardizer = match (vector("input.mean")?, vector("input.scale")?) {
             (Some(mean), Some(scale)) => {
-                if scale.iter().any(|&s| s.is_nan() || s <= 0.0) {
-                    return Err(bad(
-                        "tensor 'input.scale' holds a scale that is not positive".into()
-                    ));
+                // A subnormal scale divides an ordinary input into infinity.
+                if let Some(i) = scale
+                    .iter()
+                    .position(|&s| !(s.is_normal() && s > 0.0 && (1.0 / s).is_finite()))
+                {
+                    return Err(bad(format!(
+                        "tensor 'input.scale' holds {:e} at index {i}; a scale must be a positive normal number",
+                        scale[i]
+                    )));
                 }
                 Some(Standardizer { mean, scale })
             }

@@ -81,7 +81,7 @@ pub fn run(args: &TrainArgs) -> Result<(), Error> {
     }
     if let Some(path) = &args.history {
         let json = serde_json::json!({"config": record, "epochs": &progress.history.epochs});
-        model_io::write_atomic(path, &serde_json::to_vec_pretty(&json).expect("plain data"))?;
+        mlp::files::write_atomic(path, &serde_json::to_vec_pretty(&json).expect("plain data"))?;
     }
     report.summary(&progress, &config, args.save.as_deref());
     Ok(())
