@@ -54,6 +54,14 @@ pub enum Error {
     )]
     Stalled { epoch: usize },
 
+    /// After an epoch every output neuron is pinned at its activation's limit for every sample
+    /// tried: the network no longer depends on its input and its gradients vanish.
+    #[error(
+        "training stalled: after epoch {epoch} every output neuron is pinned at the same limit (0 or 1) \
+         for every sample, so every gradient vanishes; try a smaller learning rate"
+    )]
+    Saturated { epoch: usize },
+
     /// A model file cannot be loaded.
     #[error("{}: not a valid mlp model file: {message}", path.display())]
     Model { path: PathBuf, message: String },

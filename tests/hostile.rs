@@ -603,3 +603,38 @@ fn reading_a_fifo_or_a_device_is_refused_at_once() {
     );
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+// 16. Absurd learning rates.
+
+#[test]
+fn a_learning_rate_that_pins_every_output_is_the_stall_error() {
+    let data = tempfile::tempdir().unwrap();
+    small_mnist(data.path(), 200, 20);
+    let out = data.path().join("m.safetensors");
+    fails_with(
+        &[
+            "train",
+            "--data-dir",
+            s(data.path()),
+            "--eta",
+            "1e38",
+            "--epochs",
+            "2",
+            "--save",
+            s(&out),
+        ],
+        &["training stalled", "after epoch 1", "pinned", "--eta"],
+    );
+    assert!(!out.exists());
+    let o = mlp(&[
+        "train",
+        "--data-dir",
+        s(data.path()),
+        "--epochs",
+        "2",
+        "--save",
+        s(&out),
+        "-qq",
+    ]);
+    assert!(o.status.success(), "the lecture's η = 3 trains: {}", stderr(&o));
+}

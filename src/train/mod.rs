@@ -83,6 +83,9 @@ pub fn train<T: Float>(
         batches.shuffle(&mut progress.rng);
         run_epoch(net, &batches, &mut ws, config, optim, progress, &mut on_event)?;
         let seconds = start.elapsed().as_secs_f64();
+        if epoch == 1 && outputs_pinned(net, sets.train) {
+            return Err(Error::Saturated { epoch });
+        }
         let report = evaluate_epoch(net, sets, progress, optim, seconds)?;
         record::record(progress, report, config, optim);
         on_event(Event::Epoch(
@@ -91,6 +94,37 @@ pub fn train<T: Float>(
         on_event(Event::Checkpoint(net, progress, optim))?;
     }
     Ok(())
+}
+
+/// Whether every output of (up to) 100 training samples is pinned at its
+/// activation's limit, the same for all of them: weights blown up by a huge learning rate
+/// still change by tiny amounts,
+/// so the check of unchanged weights misses them, but such a network answers the same for
+/// every input. Asked after the first epoch only, when no network that learns is anywhere
+/// near so saturated.
+fn outputs_pinned<T: Float>(net: &Network<T>, train: &Dataset) -> bool {
+    let output = net.layers.last().expect("validated").activation;
+    // Only where the output delta carries f'(a) (the quadratic cost) does saturation end
+    // learning: with cross-entropy or log-likelihood δ = z − y, and a pinned network recovers.
+    if !output.pinned(T::one()) || net.cost.requires().is_some() {
+        return false;
+    }
+    // Spread over the whole set: data sorted by class would otherwise give one class only.
+    let k = train.len().min(100);
+    let rows: Vec<usize> = (0..k).map(|i| i * train.len() / k).collect();
+    let mut x = Array2::<T>::zeros((rows.len(), net.n_inputs()));
+    let mut y = Array2::<T>::zeros((rows.len(), train.n_targets()));
+    train.fill_batch(&rows, x.view_mut(), y.view_mut());
+    let mut ws = Workspace::new(net, rows.len());
+    let out = net.feedforward_batch(x.view(), &mut ws);
+    // Pinned, and at the same limits for every sample: a network with unscaled inputs may
+    // saturate early but still tells its inputs apart.
+    let first = out.row(0);
+    out.iter().all(|&z| output.pinned(z))
+        && out
+            .rows()
+            .into_iter()
+            .all(|row| row.iter().zip(first).all(|(&z, &z0)| (z - z0).abs() < T::one()))
 }
 
 /// Every data set fits the network, and there is something to train on.

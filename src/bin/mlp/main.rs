@@ -96,6 +96,10 @@ fn main() -> ExitCode {
             );
             ExitCode::FAILURE
         }
+        Err(e @ Error::Saturated { .. }) => {
+            eprintln!("error: {e} (--eta)");
+            ExitCode::FAILURE
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
