@@ -62,6 +62,11 @@ pub enum Error {
     )]
     Saturated { epoch: usize },
 
+    /// Training was asked to stop (a signal) and did, after mini-batch `batch` of epoch
+    /// `epoch` (0: at the end of the epoch), with a checkpoint moment first.
+    #[error("interrupted {}", if *batch == 0 { format!("at the end of epoch {epoch}") } else { format!("after mini-batch {batch} of epoch {epoch}") })]
+    Interrupted { epoch: usize, batch: usize },
+
     /// A model file cannot be loaded.
     #[error("{}: not a valid mlp model file: {message}", path.display())]
     Model { path: PathBuf, message: String },

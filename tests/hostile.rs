@@ -638,3 +638,100 @@ fn a_learning_rate_that_pins_every_output_is_the_stall_error() {
     ]);
     assert!(o.status.success(), "the lecture's η = 3 trains: {}", stderr(&o));
 }
+
+// 12. Signals.
+
+fn interrupt(child: &std::process::Child) {
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+}
+
+/// Waits for `child` to end, at most `limit`.
+fn wait_for(mut child: std::process::Child, limit: Duration) -> std::process::Output {
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            child.kill().unwrap();
+            panic!("still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn spawn_training(data: &Path, layers: &str, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_mlp"))
+        .args([
+            "train",
+            "--data-dir",
+            s(data),
+            "--layers",
+            layers,
+            "--epochs",
+            "1000",
+            "--threads",
+            "1",
+        ])
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn ctrl_c_stops_at_the_next_mini_batch_keeps_the_checkpoint_and_exits_130() {
+    let data = tempfile::tempdir().unwrap();
+    small_mnist(data.path(), 2000, 10);
+    let dir = tempfile::tempdir().unwrap();
+    let (ck, save) = (dir.path().join("ck"), dir.path().join("m.safetensors"));
+    let child = spawn_training(
+        data.path(),
+        "784,30,10",
+        &["--checkpoint", s(&ck), "--save", s(&save)],
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    interrupt(&child);
+    let o = wait_for(child, Duration::from_secs(20));
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("interrupted") && err.contains(s(&ck)) && err.contains("--resume"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(
+        names(dir.path()),
+        ["ck"],
+        "the checkpoint only: no model, no temporary file"
+    );
+    let progress = mlp::checkpoint::load::<f32>(&ck).unwrap().progress;
+    assert!(
+        progress.epoch >= 1 || progress.step > 0,
+        "{:?}",
+        (progress.epoch, progress.step)
+    );
+
+    // Without a checkpoint it says that nothing was kept.
+    let child = spawn_training(data.path(), "784,30,10", &["--save", s(&save)]);
+    std::thread::sleep(Duration::from_millis(1000));
+    interrupt(&child);
+    let o = wait_for(child, Duration::from_secs(20));
+    assert_eq!(o.status.code(), Some(130));
+    assert!(stderr(&o).contains("nothing was saved"), "{}", stderr(&o));
+    assert!(!save.exists());
+}
+
+#[test]
+fn a_second_ctrl_c_exits_at_once() {
+    let data = tempfile::tempdir().unwrap();
+    small_mnist(data.path(), 2000, 10);
+    // A first epoch long enough that the first signal alone would not end it quickly, were
+    // the mini-batch loop not asked: the second must end the process whatever it is doing.
+    let child = spawn_training(data.path(), "784,2000,10", &["--batch-size", "1000"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    interrupt(&child);
+    std::thread::sleep(Duration::from_millis(10));
+    interrupt(&child);
+    let o = wait_for(child, Duration::from_secs(10));
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+}

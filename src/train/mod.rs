@@ -27,6 +27,7 @@ use crate::network::{Network, Workspace};
 use crate::optim::Optim;
 use ndarray::{Array2, s};
 use split::Epoch;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 use step::Stepper;
 use walk::Batches;
@@ -44,6 +45,20 @@ pub enum Event<'a, T> {
 }
 
 /// The data of a training run.
+/// Set from a signal handler (an atomic store is all a handler may safely do); training
+/// stops at the next mini-batch.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Asks every running [`train`] to stop after its current mini-batch, with a checkpoint
+/// moment first, and return [`Error::Interrupted`]. Safe to call from a signal handler.
+pub fn request_stop() {
+    STOP.store(true, Ordering::SeqCst);
+}
+
+fn stop_requested() -> bool {
+    STOP.load(Ordering::SeqCst)
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Sets<'a> {
     pub train: &'a Dataset,
@@ -74,6 +89,13 @@ pub fn train<T: Float>(
     ws.set_dropout(net, config.input_dropout, config.dropout);
     let mut batches = Batches::new(sets.train, m);
     while progress.epoch < config.epochs && !progress.stopped_early {
+        if stop_requested() {
+            // Between epochs: the last one's checkpoint moment has just passed.
+            return Err(Error::Interrupted {
+                epoch: progress.epoch,
+                batch: progress.step,
+            });
+        }
         let epoch = progress.epoch + 1;
         record::schedule_eta(optim, config, epoch);
         let start = Instant::now();
@@ -187,6 +209,12 @@ fn run_epoch<T: Float>(
                 if config.checkpoint_every.is_some_and(|n| batch % n == 0) && batch < total {
                     stepper.sync(net);
                     on_event(Event::Checkpoint(net, progress, optim))?;
+                }
+                // The last mini-batch goes on to the epoch's end, which has its own checkpoint.
+                if stop_requested() && batch < total {
+                    stepper.sync(net);
+                    on_event(Event::Checkpoint(net, progress, optim))?;
+                    return Err(Error::Interrupted { epoch, batch });
                 }
             }
             Ok(())

@@ -19,6 +19,7 @@ mod flags;
 mod pictures;
 mod predict;
 mod report;
+mod signals;
 mod source;
 mod spec;
 
@@ -96,6 +97,8 @@ fn main() -> ExitCode {
             );
             ExitCode::FAILURE
         }
+        // `train` has said what it kept.
+        Err(Error::Interrupted { .. }) => ExitCode::from(signals::EXIT_INTERRUPTED),
         Err(e @ Error::Saturated { .. }) => {
             eprintln!("error: {e} (--eta)");
             ExitCode::FAILURE
