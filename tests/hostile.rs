@@ -50,7 +50,7 @@ fn names(dir: &Path) -> Vec<String> {
 // 1. Saving replaces only a regular file.
 
 #[test]
-fn saving_over_a_fifo_a_symlink_a_directory_or_a_device_changes_nothing() {
+fn saving_over_a_fifo_a_symlink_or_a_directory_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let fifo = d.join("fifo.png");

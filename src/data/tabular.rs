@@ -425,6 +425,12 @@ pub fn read_npy_2d(path: &Path) -> Result<Array2<f32>> {
     read_npy::<ndarray::Ix2>(path, &npy_bytes(path)?)
 }
 
+/// [`read_npy_2d`] on the bytes of a file already in memory; `path` names it in errors.
+pub fn npy_2d_from_bytes(bytes: &[u8], path: &Path) -> Result<Array2<f32>> {
+    super::npy::check(bytes, path)?;
+    read_npy::<ndarray::Ix2>(path, bytes)
+}
+
 /// A 1-D `.npy` array of any common numeric type, each value as text (integers without a
 /// decimal point, so they read as class labels).
 fn read_npy_1d(path: &Path) -> Result<Vec<String>> {
