@@ -116,7 +116,8 @@ pub fn write_with(path: &Path, fill: impl FnOnce(&mut File, &Path) -> Result<()>
     let (dir, _) = split(path)?;
     let tmp = temp_path(path)?;
     let result = (|| {
-        let mut f = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        // Named by the destination: a missing or read-only directory is the user's to fix.
+        let mut f = File::create(&tmp).map_err(|e| Error::io(path, e))?;
         fill(&mut f, &tmp)?;
         f.sync_all().map_err(|e| Error::io(path, e))?;
         drop(f);

@@ -119,9 +119,10 @@ pub struct LearningCurves<'a> {
     pub subtitle: String,
 }
 
-/// The largest cost or error drawn: beyond it an axis's ticks cannot be computed (their
-/// spacing overflows) and the value is no measurement anyway.
-const MAX_PLOTTED: f64 = 1e12;
+/// The largest cost or error drawn: near f64's limit an axis's ticks cannot be computed (their
+/// spacing overflows) and such a value is no measurement anyway; the squared error of
+/// unscaled targets in the millions is still far below it.
+const MAX_PLOTTED: f64 = 1e30;
 
 impl Figure for LearningCurves<'_> {
     fn size(&self) -> (u32, u32) {

@@ -535,6 +535,15 @@ fn plotting_absurd_values_ends_at_once_with_an_error() {
         );
     }
     assert!(!out.exists());
+    // The largest cost allowed is drawn, in bounded time too.
+    std::fs::write(
+        &history,
+        r#"{"epochs": [{"epoch": 1, "train_cost": 1e30, "test_accuracy": 0.5, "test_total": 10, "seconds": 1},
+                      {"epoch": 2, "train_cost": 0, "test_accuracy": 1, "test_total": 10, "seconds": 1}]}"#,
+    )
+    .unwrap();
+    let o = mlp(&["plot", s(&history), "-o", s(&out)]);
+    assert!(o.status.success() && out.exists(), "{}", stderr(&o));
 }
 
 // 11. A server that drips.
@@ -734,4 +743,31 @@ fn a_second_ctrl_c_exits_at_once() {
     interrupt(&child);
     let o = wait_for(child, Duration::from_secs(10));
     assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+}
+
+#[test]
+fn target_errors_name_the_file_and_the_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one.csv");
+    std::fs::write(&one, "a,b,label\n1,2,x\n3,4,x\n5,6,x\n7,8,x\n9,0,x\n").unwrap();
+    fails_with(
+        &["train", "--csv", s(&one), "--target", "label"],
+        &[s(&one), "'label'", "one class"],
+    );
+    let text = dir.path().join("text.csv");
+    std::fs::write(&text, "a,b,price\n1,2,x\n3,4,1\n5,6,2\n7,8,3\n9,0,4\n").unwrap();
+    fails_with(
+        &[
+            "train",
+            "--csv",
+            s(&text),
+            "--target",
+            "price",
+            "--task",
+            "regress",
+            "--test-split",
+            "0",
+        ],
+        &[s(&text), "'price'", "found 'x'"],
+    );
 }

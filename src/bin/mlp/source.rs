@@ -125,7 +125,11 @@ impl Source {
             classes,
             standardizer,
             test_variance,
-        } = prepare(train, test, task, !t.no_standardize)?;
+        } = prepare(train, test, task, !t.no_standardize).map_err(|e| match e {
+            // The library's table knows its columns, not its file.
+            Error::Invalid(m) => Error::Invalid(format!("{}: {m}", self.path().display())),
+            e => e,
+        })?;
         Ok(Loaded {
             train,
             test,
