@@ -421,15 +421,19 @@ pub struct Gradients<T> {
 #[derive(Debug, Clone)]
 pub struct Workspace<T> {
     capacity: usize,
-    /// `a[l]`: `capacity × n_{l+1}`, weighted inputs of neuron layer `l + 1`.
-    pub a: Vec<Array2<T>>,
-    /// `z[l]`: `capacity × n_{l+1}`, activations of neuron layer `l + 1`.
-    pub z: Vec<Array2<T>>,
-    /// `delta[l]`: `capacity × n_{l+1}`, `∂C_x/∂a` of neuron layer `l + 1`.
-    pub delta: Vec<Array2<T>>,
+    // Stored beside `Network::layers`, so index `i` belongs to weight layer `i + 1` (the
+    // lecture's layer l = i + 1). Outside this file they are reached through
+    // `weighted_input(l)`, `activation(l)` and `delta(l)`, which take the lecture's `l`.
+    /// `a[i]`: `capacity × n_l`, the weighted inputs `a^l` of layer `l = i + 1`.
+    a: Vec<Array2<T>>,
+    /// `z[i]`: `capacity × n_l`, the activations `z^l` of layer `l = i + 1`.
+    z: Vec<Array2<T>>,
+    /// `delta[i]`: `capacity × n_l`, `δ^l = ∂C_x/∂a^l` of layer `l = i + 1`.
+    delta: Vec<Array2<T>>,
+    /// `grads.weights[i]`, `grads.biases[i]`: `∂C/∂W^l`, `∂C/∂b^l` of `Network::layers[i]`.
     pub grads: Gradients<T>,
     /// Dropout masks and dropped inputs, when training with dropout.
-    pub dropout: Option<Dropout<T>>,
+    dropout: Option<Dropout<T>>,
 }
 
 /// Inverted dropout's state for one mini-batch.
@@ -490,9 +494,31 @@ impl<T: Float> Workspace<T> {
         self.capacity
     }
 
-    /// The deltas of neuron layer `l + 1` for the first `m` samples.
-    pub fn delta_of(&self, l: usize, m: usize) -> ArrayView2<'_, T> {
-        self.delta[l].slice(s![..m, ..])
+    /// `a^l` of the lecture's layer `l` (1 = the first hidden layer, L = the output layer)
+    /// for the first `m` samples of the last mini-batch.
+    pub fn weighted_input(&self, l: usize, m: usize) -> ArrayView2<'_, T> {
+        self.a[l - 1].slice(s![..m, ..])
+    }
+
+    /// `z^l` of the lecture's layer `l` (1 … L) for the first `m` samples.
+    pub fn activation(&self, l: usize, m: usize) -> ArrayView2<'_, T> {
+        self.z[l - 1].slice(s![..m, ..])
+    }
+
+    /// `δ^l` of the lecture's layer `l` (1 … L) for the first `m` samples.
+    pub fn delta(&self, l: usize, m: usize) -> ArrayView2<'_, T> {
+        self.delta[l - 1].slice(s![..m, ..])
+    }
+
+    /// `a^1`, `z^1` and `δ^1` whole, to be written by the two-core stepper, which computes
+    /// the first layer's neurons in two halves.
+    pub(crate) fn first_layer_mut(&mut self) -> (&mut Array2<T>, &mut Array2<T>, &mut Array2<T>) {
+        (&mut self.a[0], &mut self.z[0], &mut self.delta[0])
+    }
+
+    /// Whether training with dropout (see [`Workspace::set_dropout`]).
+    pub fn has_dropout(&self) -> bool {
+        self.dropout.is_some()
     }
 
     /// The input to weight layer `l` for the mini-batch `x`: `x` itself, or the activations of

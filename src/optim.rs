@@ -274,7 +274,7 @@ impl<T: Float> Optim<T> {
         let (s, keep) = self.sgd_scales(m);
         let mut finite = true;
         for (l, layer) in net.layers.iter_mut().enumerate().skip(from) {
-            let (delta, z_prev) = (ws.delta_of(l, m), ws.input_of(l, x.reborrow()));
+            let (delta, z_prev) = (ws.delta(l + 1, m), ws.input_of(l, x.reborrow()));
             finite &= add_gradient(
                 s,
                 keep,

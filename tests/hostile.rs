@@ -388,6 +388,7 @@ fn a_changed_class_name_or_training_setting_in_the_header_is_refused() {
         features: vec!["a".into(), "b".into()],
         target: "y".into(),
         standardizer: None,
+        target_standardizer: None,
     };
     let path = dir.path().join("m.safetensors");
     model
@@ -490,6 +491,7 @@ fn non_finite_outputs_are_errors_naming_the_layer() {
             mean: ndarray::array![0.0, 0.0],
             scale: ndarray::array![1.0, 1e-40],
         }),
+        target_standardizer: None,
     };
     let sub = dir.path().join("subnormal.safetensors");
     model.save(&sub, &[]).unwrap();

@@ -24,6 +24,10 @@ use std::sync::Mutex;
 fn py_err(e: Error) -> PyErr {
     match e {
         Error::Io { .. } | Error::NotFound { .. } => PyOSError::new_err(e.to_string()),
+        // The parameter a scikit-learn user would lower.
+        Error::Diverged { .. } | Error::Stalled { .. } => {
+            PyValueError::new_err(format!("{e} (learning_rate_init)"))
+        }
         _ => PyValueError::new_err(e.to_string()),
     }
 }

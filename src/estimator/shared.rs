@@ -411,6 +411,7 @@ pub(crate) fn blank(task: Task) -> Model {
         features: Vec::new(),
         target: String::new(),
         standardizer: None,
+        target_standardizer: None,
     }
 }
 

@@ -43,6 +43,8 @@ fn a_non_finite_weight_stops_training_at_once() {
         test: None,
     };
     let err = train(&mut net, sets, &config, &mut optim, &mut progress, |_| Ok(())).unwrap_err();
+    // A library user never typed a flag: the message names none (the binary adds `--eta`).
+    assert!(!err.to_string().contains("--"), "{err}");
     match err {
         Error::Diverged {
             epoch: 1, batch: 1, ..

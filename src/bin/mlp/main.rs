@@ -91,22 +91,24 @@ fn main() -> ExitCode {
     }
     match mlp::linalg::with_threads(threads, || run(&cli.command)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e @ Error::TooLarge { .. }) => {
-            eprintln!(
-                "error: {e}; raise the limit with --memory-limit SIZE (or MLP_MEMORY_LIMIT) if this is meant"
-            );
-            ExitCode::FAILURE
-        }
         // `train` has said what it kept.
         Err(Error::Interrupted { .. }) => ExitCode::from(signals::EXIT_INTERRUPTED),
-        Err(e @ Error::Saturated { .. }) => {
-            eprintln!("error: {e} (--eta)");
-            ExitCode::FAILURE
-        }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {e}{}", flag_hint(&e));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The flag that acts on an error the library describes in its own words (a library user
+/// never typed a flag).
+fn flag_hint(e: &Error) -> &'static str {
+    match e {
+        Error::Diverged { .. } | Error::Stalled { .. } | Error::Saturated { .. } => " (--eta)",
+        Error::TooLarge { .. } => {
+            "; raise the limit with --memory-limit SIZE (or MLP_MEMORY_LIMIT) if this is meant"
+        }
+        _ => "",
     }
 }
 
