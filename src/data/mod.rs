@@ -7,6 +7,7 @@ pub mod mnist;
 pub mod prepare;
 pub mod standardize;
 pub mod tabular;
+pub mod toy;
 pub mod verify;
 
 use crate::error::{Error, Result};
