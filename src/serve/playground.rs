@@ -278,6 +278,7 @@ pub fn start(state: &Arc<State>, body: &[u8]) -> Reply {
             &json!({
                 "spec": plan.spec, "scale": plan.scale, "grid": GRID,
                 "neuron_grid": GRID / NEURON_STEP, "classes": plan.train.n_classes,
+                "features": plan.features,
                 "train": points(&plan.train), "test": points(&plan.test),
             }),
         );
