@@ -141,8 +141,8 @@ async function settledPrediction(page) {
       null, { timeout: 60_000 });
     const losses = await page.evaluate(() => window.__playgroundLosses());
     check(losses.length >= 80, `the loss chart has ${losses.length} epochs`);
-    const [first, last] = [losses[0], losses[losses.length - 1]];
-    check(last < first, `the test loss falls: ${first.toFixed(3)} → ${last.toFixed(3)}`);
+    const [lossFirst, lossLast] = [losses[0], losses[losses.length - 1]];
+    check(lossLast < lossFirst, `the test loss falls: ${lossFirst.toFixed(3)} → ${lossLast.toFixed(3)}`);
     await page.getByTestId('playground-stop').click();
     await page.waitForFunction(() => document.getElementById('playground-status').textContent.endsWith('stopped'));
     await page.screenshot({ path: path.join(out, 'playground.png'), fullPage: true });
