@@ -162,6 +162,18 @@ async function settledPrediction(page) {
     await page.waitForFunction(() => document.getElementById('playground-status').textContent.endsWith('finished'),
       null, { timeout: 60_000 });
     check(true, `the CSV trains: "${await page.getByTestId('playground-status').textContent()}"`);
+    check((await page.evaluate(() => location.hash)).includes('dataset=csv'), 'the settings are in the address');
+    // A shared address opens the Playground with its settings.
+    const shared = await browser.newPage();
+    await shared.goto(`${url}#playground?dataset=spiral&hidden=8%2C8&features=x&features=sinx`);
+    await shared.getByTestId('playground-start').waitFor();
+    const form = await shared.evaluate(() => {
+      const el = document.getElementById('playground-form').elements;
+      const on = [...document.querySelectorAll('#playground-form input[name=features]:checked')].map((c) => c.value);
+      return `${el.dataset.value} ${el.hidden.value} ${on.join('+')} ${document.getElementById('playground').classList.contains('active')}`;
+    });
+    check(form === 'spiral 8,8 x+sinx true', `a shared address fills the form: "${form}"`);
+    await shared.close();
     console.log(`screenshots in ${out}/digits.png, gates.png, playground.png`);
     if (failed) throw failed;
     console.log('browser test: passed');

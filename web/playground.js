@@ -153,8 +153,30 @@ function running(on) {
   ['pg-pause', 'pg-resume', 'pg-step', 'pg-stop'].forEach((id) => { $(id).disabled = !on; });
 }
 
+// The settings in the address (#playground?dataset=spiral&hidden=8,8&features=x…), so that a
+// copied link opens the same run's form.
+function share() {
+  const params = new URLSearchParams();
+  for (const [k, v] of new FormData($('playground-form'))) params.append(k, v);
+  history.replaceState(null, '', `#playground?${params}`);
+}
+
+function restore() {
+  if (!location.hash.startsWith('#playground')) return;
+  document.querySelector('button.tab[data-tab=playground]').click();
+  const params = new URLSearchParams(location.hash.split('?')[1] ?? '');
+  const el = $('playground-form').elements;
+  if (params.has('features')) {
+    const on = params.getAll('features');
+    document.querySelectorAll('#playground-form input[name=features]').forEach((c) => { c.checked = on.includes(c.value); });
+  }
+  for (const [k, v] of params) if (k !== 'features' && el[k]) el[k].value = v;
+}
+
 export function playground(events) {
+  restore();
   $('playground-start').addEventListener('click', async () => {
+    share();
     const res = await fetch('/api/playground/train', {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(form()),
     });
