@@ -632,3 +632,53 @@ fn a_playground_csv_upload_trains_and_bad_playground_requests_get_a_4xx() {
     let (status, answer) = server.json("POST", "/api/playground/train", &form);
     assert_eq!(status, 202, "{answer}");
 }
+
+#[test]
+fn a_paused_playground_run_steps_one_mini_batch_at_a_time() {
+    let server = Server::start(&[]);
+    // Every surface as (epoch, step), read on a thread of its own while the test drives the run.
+    let (tx, rx) = std::sync::mpsc::channel::<(u64, u64, bool)>();
+    let mut s = TcpStream::connect(&server.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(s, "GET /api/events HTTP/1.1\r\nHost: {}\r\n\r\n", server.addr).unwrap();
+    std::thread::spawn(move || {
+        let mut name = String::new();
+        for line in BufReader::new(s).lines().map_while(Result::ok) {
+            if let Some(n) = line.strip_prefix("event: ") {
+                name = n.to_string();
+            } else if let Some(d) = line.strip_prefix("data: ") {
+                let v: Value = serde_json::from_str(d).unwrap();
+                let done = name == "playground-done";
+                if name == "playground-surface" || done {
+                    let at = |k: &str| v[k].as_u64().unwrap_or(0);
+                    if tx.send((at("epoch"), at("step"), done)).is_err() || done {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    let form = json!({"epochs": 1000, "epochs_per_second": 1});
+    let (status, answer) = server.json("POST", "/api/playground/train", &form);
+    assert_eq!(status, 202, "{answer}");
+    std::thread::sleep(Duration::from_millis(400));
+    let (status, _) = server.json("POST", "/api/train/pause", &json!(null));
+    assert_eq!(status, 200);
+    std::thread::sleep(Duration::from_millis(400));
+    let before: Vec<_> = rx.try_iter().collect();
+    let &(epoch, step, _) = before.last().expect("surfaces before the pause");
+    for k in 1..=2u64 {
+        let (status, answer) = server.json("POST", "/api/train/step", &json!(null));
+        assert_eq!((status, answer["mode"].as_str()), (200, Some("step")));
+        std::thread::sleep(Duration::from_millis(400));
+        let after: Vec<_> = rx.try_iter().collect();
+        assert_eq!(after.len(), 1, "one surface per step: {after:?}");
+        // 200 training points in mini-batches of 10: 20 steps an epoch.
+        let moved = (after[0].0 * 20 + after[0].1) - (epoch * 20 + step);
+        assert_eq!(moved, k, "{:?} after ({epoch}, {step})", after[0]);
+    }
+    let (status, _) = server.json("POST", "/api/train/stop", &json!(null));
+    assert_eq!(status, 200);
+    let done = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert!(done.2, "{done:?}");
+}
