@@ -670,8 +670,12 @@ fn a_paused_playground_run_steps_one_mini_batch_at_a_time() {
     for k in 1..=2u64 {
         let (status, answer) = server.json("POST", "/api/train/step", &json!(null));
         assert_eq!((status, answer["mode"].as_str()), (200, Some("step")));
-        std::thread::sleep(Duration::from_millis(400));
-        let after: Vec<_> = rx.try_iter().collect();
+        let first = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("a surface after the step");
+        // And no more while paused.
+        std::thread::sleep(Duration::from_millis(300));
+        let after: Vec<_> = std::iter::once(first).chain(rx.try_iter()).collect();
         assert_eq!(after.len(), 1, "one surface per step: {after:?}");
         // 200 training points in mini-batches of 10: 20 steps an epoch.
         let moved = (after[0].0 * 20 + after[0].1) - (epoch * 20 + step);

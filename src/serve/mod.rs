@@ -209,11 +209,8 @@ fn control(state: &State, mode: Mode) -> Reply {
     match state.job() {
         None => Reply::error(409, "no training run is going on"),
         Some(job) => {
-            job.set(mode);
-            Reply::json(
-                200,
-                &json!({ "mode": format!("{:?}", job.mode()).to_lowercase() }),
-            )
+            let mode = job.set(mode);
+            Reply::json(200, &json!({ "mode": format!("{mode:?}").to_lowercase() }))
         }
     }
 }

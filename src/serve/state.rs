@@ -159,13 +159,16 @@ pub enum Mode {
 }
 
 impl Control {
-    pub fn set(&self, mode: Mode) {
+    /// The mode as set (a stop stays), read under the lock: a step is reported as such even
+    /// when the run has taken it and paused again before the reply is written.
+    pub fn set(&self, mode: Mode) -> Mode {
         let mut m = lock(&self.mode);
         // A stop is final: a resume after it must not restart the run.
         if *m != Mode::Stopping {
             *m = mode;
         }
         self.changed.notify_all();
+        *m
     }
 
     pub fn mode(&self) -> Mode {
