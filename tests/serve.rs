@@ -529,7 +529,8 @@ fn a_playground_run_on_the_circle_streams_surfaces_and_its_test_loss_falls() {
     assert_eq!(s["class"].as_array().unwrap().len(), 48 * 48);
     assert_eq!(s["level"].as_array().unwrap().len(), 48 * 48);
     let neurons = s["neurons"].as_array().unwrap();
-    assert_eq!(neurons.len(), 2);
+    assert_eq!(neurons.len(), 3, "both hidden layers and the output");
+    assert_eq!(neurons[2].as_array().unwrap().len(), 1);
     assert_eq!(neurons[0].as_array().unwrap().len(), 4);
     assert_eq!(neurons[0][0].as_array().unwrap().len(), 16 * 16);
     assert_eq!(s["weights"].as_array().unwrap().len(), 3);

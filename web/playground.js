@@ -105,7 +105,7 @@ function drawNetwork() {
       ctx.textAlign = 'left';
       return;
     }
-    const pic = l < pos.length - 1 ? neuronPicture(latest.neurons[l - 1][j], run.neuron_grid) : $('pg-surface');
+    const pic = neuronPicture(latest.neurons[l - 1][j], run.neuron_grid);
     ctx.drawImage(pic, x - box / 2, y - box / 2, box, box);
     ctx.strokeStyle = '#8b95ab';
     ctx.lineWidth = 1;

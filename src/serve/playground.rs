@@ -1,7 +1,7 @@
 //! The Playground tab: a small network trained live on 2-D points ([`crate::data::toy`]) by
 //! [`train::train`], on the one training slot the MNIST runs use. Every few mini-batches
 //! (throttled by time) it streams the decision surface — the network's output over a grid of
-//! the plane — each hidden neuron's own surface and the weights; after each epoch the train
+//! the plane — each neuron's own surface and the weights; after each epoch the train
 //! and test loss.
 
 use super::http::{Reply, parse_json};
@@ -374,7 +374,7 @@ fn grid_points(scale: f32) -> Vec<[f32; 2]> {
 }
 
 /// Per grid point the winning class and its confidence (0 to 255: 0 on the boundary, 255
-/// sure); each shown hidden neuron's output on the small grid, scaled by its own largest
+/// sure); each shown neuron's output (hidden and output layers) on the small grid, scaled by its own largest
 /// magnitude (127 is 0); and the weights, for the links.
 fn surface(net: &Network<f32>, ws: &mut Workspace<f32>, x: ArrayView2<f32>, progress: &Progress) -> Value {
     let n = x.nrows();
@@ -385,7 +385,7 @@ fn surface(net: &Network<f32>, ws: &mut Workspace<f32>, x: ArrayView2<f32>, prog
             (0..GRID / NEURON_STEP).map(move |c| (r * NEURON_STEP + 1) * GRID + c * NEURON_STEP + 1)
         })
         .collect();
-    let neurons: Vec<Vec<Vec<u8>>> = (1..net.layers.len())
+    let neurons: Vec<Vec<Vec<u8>>> = (1..=net.layers.len())
         .map(|l| {
             let z = ws.activation(l, n);
             (0..z.ncols().min(SHOWN_NEURONS))
