@@ -125,7 +125,56 @@ async function settledPrediction(page) {
     const lit = await page.locator('tr.lit').first().textContent();
     check(lit === '11-10', `toggling x₁ lights NAND's row (1, 1): "${lit}"`);
     await page.screenshot({ path: path.join(out, 'gates.png'), fullPage: true });
-    console.log(`screenshots in ${out}/digits.png, gates.png`);
+
+    // The Playground: a 2-4-4-1 tanh network on the circle, trained live.
+    await page.click('button.tab[data-tab=playground]');
+    await page.getByTestId('playground-start').click();
+    await page.waitForFunction(() => window.__playgroundFrames > 0, null, { timeout: 30_000 });
+    const frames0 = await page.evaluate(() => window.__playgroundFrames);
+    const t0 = Date.now();
+    await page.waitForTimeout(2000);
+    const frames1 = await page.evaluate(() => window.__playgroundFrames);
+    const fps = (frames1 - frames0) / ((Date.now() - t0) / 1000);
+    console.log(`playground surface redraws: ${fps.toFixed(1)} frames/s over 2 s (2-4-4-1 network, circle)`);
+    check(fps >= 30, 'the decision surface redraws at least 30 times a second while training');
+    await page.waitForFunction(() => /^epoch (\d+)/.exec(document.getElementById('playground-status').textContent)?.[1] >= 80,
+      null, { timeout: 60_000 });
+    const losses = await page.evaluate(() => window.__playgroundLosses());
+    check(losses.length >= 80, `the loss chart has ${losses.length} epochs`);
+    const [lossFirst, lossLast] = [losses[0], losses[losses.length - 1]];
+    check(lossLast < lossFirst, `the test loss falls: ${lossFirst.toFixed(3)} → ${lossLast.toFixed(3)}`);
+    await page.getByTestId('playground-stop').click();
+    await page.waitForFunction(() => document.getElementById('playground-status').textContent.endsWith('stopped'));
+    await page.screenshot({ path: path.join(out, 'playground.png'), fullPage: true });
+
+    // A CSV of three classes, uploaded and trained on with a softmax output.
+    let csv = 'x,y,label\n';
+    for (let i = 0; i < 90; i++) {
+      const a = (i % 3) * 2.1 + (i / 90), r = 1 + 4 * ((i * 7) % 10) / 10;
+      csv += `${(r * Math.cos(a)).toFixed(3)},${(r * Math.sin(a)).toFixed(3)},${i % 3}\n`;
+    }
+    await page.getByTestId('playground-csv').setInputFiles({ name: 'three.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.waitForFunction(() => document.getElementById('playground-csv-status').textContent === '90 rows, 3 classes');
+    check(true, 'a 90-row CSV of three classes uploaded');
+    await page.fill('#playground-form input[name=epochs]', '30');
+    await page.fill('#playground-form input[name=speed]', '60');
+    await page.getByTestId('playground-start').click();
+    await page.waitForFunction(() => document.getElementById('playground-status').textContent.endsWith('finished'),
+      null, { timeout: 60_000 });
+    check(true, `the CSV trains: "${await page.getByTestId('playground-status').textContent()}"`);
+    check((await page.evaluate(() => location.hash)).includes('dataset=csv'), 'the settings are in the address');
+    // A shared address opens the Playground with its settings.
+    const shared = await browser.newPage();
+    await shared.goto(`${url}#playground?dataset=spiral&hidden=8%2C8&features=x&features=sinx`);
+    await shared.getByTestId('playground-start').waitFor();
+    const form = await shared.evaluate(() => {
+      const el = document.getElementById('playground-form').elements;
+      const on = [...document.querySelectorAll('#playground-form input[name=features]:checked')].map((c) => c.value);
+      return `${el.dataset.value} ${el.hidden.value} ${on.join('+')} ${document.getElementById('playground').classList.contains('active')}`;
+    });
+    check(form === 'spiral 8,8 x+sinx true', `a shared address fills the form: "${form}"`);
+    await shared.close();
+    console.log(`screenshots in ${out}/digits.png, gates.png, playground.png`);
     if (failed) throw failed;
     console.log('browser test: passed');
   } finally {

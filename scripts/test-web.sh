@@ -2,7 +2,8 @@
 # The page of `mlp serve` in a real headless browser: Debian's chromium (installed with apt-get
 # if missing) driven by playwright-core from npm (no browser download). Trains on MNIST from
 # the page, draws ten MNIST test digits on the canvas with mouse strokes, checks the predicted
-# digits and bars, and screenshots the tabs into target/web-test/.
+# digits and bars, trains the Playground on the circle (measuring the surface's redraw rate) and on
+# an uploaded CSV, and screenshots the tabs into target/web-test/.
 #   bash scripts/test-web.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

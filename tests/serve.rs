@@ -471,3 +471,219 @@ fn pause_resume_and_stop_a_run() {
     let (status, _) = server.json("POST", "/api/train/stop", &json!(null));
     assert_eq!(status, 409);
 }
+
+/// The events of `/api/events` until `playground-done`, as (name, data).
+fn playground_events(server: &Server, limit: Duration) -> Vec<(String, Value)> {
+    let mut s = TcpStream::connect(&server.addr).unwrap();
+    s.set_read_timeout(Some(limit)).unwrap();
+    write!(s, "GET /api/events HTTP/1.1\r\nHost: {}\r\n\r\n", server.addr).unwrap();
+    let (mut events, mut name) = (Vec::new(), String::new());
+    let start = Instant::now();
+    for line in BufReader::new(s).lines() {
+        let line = line.expect("the event stream ended before `playground-done`");
+        if let Some(n) = line.strip_prefix("event: ") {
+            name = n.to_string();
+        } else if let Some(d) = line.strip_prefix("data: ") {
+            events.push((name.clone(), serde_json::from_str(d).unwrap()));
+            if name == "playground-done" {
+                return events;
+            }
+        }
+        assert!(start.elapsed() < limit, "no `playground-done` within {limit:?}");
+    }
+    panic!("the event stream ended early: {events:?}");
+}
+
+#[test]
+fn a_playground_run_on_the_circle_streams_surfaces_and_its_test_loss_falls() {
+    let server = Server::start(&[]);
+    let form = json!({"dataset": "circle", "features": ["x", "y", "x2", "y2"], "hidden": [4, 4],
+                      "eta": 0.1, "epochs": 60, "epochs_per_second": 30});
+    let started = Instant::now();
+    let (status, answer) = server.json("POST", "/api/playground/train", &form);
+    assert_eq!(status, 202, "{answer}");
+    let (status, _) = server.json("POST", "/api/playground/train", &form);
+    assert_eq!(status, 409, "one run at a time");
+    let events = playground_events(&server, Duration::from_secs(60));
+    let seconds = started.elapsed().as_secs_f64();
+    let of =
+        |name: &str| -> Vec<&Value> { events.iter().filter(|(n, _)| n == name).map(|(_, d)| d).collect() };
+    let start = of("playground-start");
+    assert_eq!(start[0]["train"].as_array().unwrap().len(), 200);
+    assert_eq!(start[0]["test"].as_array().unwrap().len(), 200);
+    let epochs = of("playground-epoch");
+    assert_eq!(epochs.len(), 60);
+    let loss = |e: &Value| e["test_loss"].as_f64().unwrap();
+    let (first, last) = (loss(epochs[0]), loss(epochs[59]));
+    assert!(last < 0.7 * first, "test loss {first} → {last}");
+    assert!(
+        epochs[59]["test_accuracy"].as_f64().unwrap() > 0.9,
+        "{}",
+        epochs[59]
+    );
+    let surfaces = of("playground-surface");
+    let rate = surfaces.len() as f64 / seconds;
+    // Paced at 30 epochs a second, 60 epochs take ~2 s; surfaces come every 25 ms or so.
+    assert!(rate >= 20.0, "{} surfaces in {seconds:.1} s", surfaces.len());
+    let s = surfaces.last().unwrap();
+    assert_eq!(s["class"].as_array().unwrap().len(), 48 * 48);
+    assert_eq!(s["level"].as_array().unwrap().len(), 48 * 48);
+    let neurons = s["neurons"].as_array().unwrap();
+    assert_eq!(neurons.len(), 3, "both hidden layers and the output");
+    assert_eq!(neurons[2].as_array().unwrap().len(), 1);
+    assert_eq!(neurons[0].as_array().unwrap().len(), 4);
+    assert_eq!(neurons[0][0].as_array().unwrap().len(), 16 * 16);
+    assert_eq!(s["weights"].as_array().unwrap().len(), 3);
+    assert_eq!(of("playground-done")[0]["status"], "finished");
+    // The exported model reads the four features and gives p(class 1).
+    let (status, bytes) = server.raw_bytes(
+        format!(
+            "GET /api/playground/model.safetensors HTTP/1.1\r\nHost: {}\r\n\r\n",
+            server.addr
+        )
+        .as_bytes(),
+    );
+    assert_eq!(status, 200);
+    let model = Model::from_bytes(&bytes, Path::new("playground.st")).unwrap();
+    assert_eq!(model.net.sizes(), [4, 4, 4, 1]);
+    assert_eq!(model.features, ["x/6", "y/6", "(x/6)^2", "(y/6)^2"]);
+    // The centre of the circle is class 1, a point on the ring class 0.
+    let x = ndarray::array![[0.0f32, 0.0, 0.0, 0.0], [0.7, 0.0, 0.49, 0.0]];
+    let p = model.outputs(x.view()).unwrap();
+    assert!(p[[0, 0]] > 0.5 && p[[1, 0]] < 0.5, "{p}");
+}
+
+#[test]
+fn a_playground_csv_upload_trains_and_bad_playground_requests_get_a_4xx() {
+    let server = Server::start(&[]);
+    let mut csv = String::from("x,y,label\n");
+    for i in 0..60 {
+        let (x, y) = ((i % 10) as f32 - 4.5, (i / 10) as f32 - 2.5);
+        csv.push_str(&format!(
+            "{x},{y},{}\n",
+            usize::from(x > 0.0) + usize::from(y > 0.0)
+        ));
+    }
+    let (status, answer) = server.request("POST", "/api/playground/csv", csv.as_bytes());
+    assert_eq!(status, 200, "{answer}");
+    let answer: Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(
+        (answer["rows"].as_u64(), answer["classes"].as_u64()),
+        (Some(60), Some(3))
+    );
+    let form = json!({"dataset": "csv", "output": "softmax", "epochs": 5, "epochs_per_second": 100});
+    let (status, answer) = server.json("POST", "/api/playground/train", &form);
+    assert_eq!(status, 202, "{answer}");
+    let events = playground_events(&server, Duration::from_secs(60));
+    assert_eq!(events.last().unwrap().1["status"], "finished", "{events:?}");
+    let huge = format!("x,y,label\n{}", "1,2,1\n".repeat(200_000));
+    let many = format!("x,y,label\n{}", "1,2,1\n0,0,0\n".repeat(6000));
+    let train = |body: &str| ("/api/playground/train", body.to_string());
+    let cases: Vec<(u16, (&str, String), &str)> = vec![
+        (400, train("{\"hidden\": \"4,4\"}"), "expected a sequence"),
+        (400, train("{\"hidden\": [4, 0]}"), "neurons"),
+        (400, train("{\"hidden\": [65]}"), "64"),
+        (
+            400,
+            train("{\"hidden\": [1, 1, 1, 1, 1, 1, 1, 1, 1]}"),
+            "8 hidden layers",
+        ),
+        (400, train("{\"epochs\": 1001}"), "epochs"),
+        (400, train("{\"epochs\": 0}"), "epochs"),
+        (400, train("{\"eta\": -1}"), "eta"),
+        (400, train("{\"dropout\": 1}"), "dropout"),
+        (400, train("{\"features\": []}"), "features"),
+        (400, train("{\"features\": [\"z\"]}"), "unknown variant"),
+        (400, train("{\"dataset\": \"moons\"}"), "dataset"),
+        (400, train("{\"output\": \"many\"}"), "output"),
+        (400, train("{\"cost\": \"log-likelihood\"}"), "binary"),
+        (400, train("{\"samples\": 100000}"), "samples"),
+        (400, train("{\"batch_size\": 100000}"), "batch_size"),
+        (400, train("{\"dataset\": \"csv\"}"), "single output"),
+        (400, train("{\"noise\": 7}"), "noise"),
+        (400, train("not json"), "JSON"),
+        (
+            422,
+            ("/api/playground/csv", "1,2,0\n3,oops,1\n".into()),
+            "line 2, column 2",
+        ),
+        (
+            422,
+            ("/api/playground/csv", "1,2,0\n3,4,11\n".into()),
+            "line 2, column 3",
+        ),
+        (422, ("/api/playground/csv", "1,2\n".into()), "line 1"),
+        (
+            422,
+            ("/api/playground/csv", "1,2,0\n1,2,0\n".into()),
+            "two classes",
+        ),
+        (422, ("/api/playground/csv", many), "10000 rows"),
+        (413, ("/api/playground/csv", huge), "1048576"),
+    ];
+    for (expected, (path, body), says) in &cases {
+        let (status, text) = server.request("POST", path, body.as_bytes());
+        let what = format!("{path} {}", &body[..body.len().min(50)]);
+        assert_eq!(status, *expected, "{what}: {text}");
+        let error: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{what}: {e}: {text}"));
+        let message = error["error"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{what}: {message}");
+    }
+    // A bad table leaves the good one in place.
+    let (status, answer) = server.json("POST", "/api/playground/train", &form);
+    assert_eq!(status, 202, "{answer}");
+}
+
+#[test]
+fn a_paused_playground_run_steps_one_mini_batch_at_a_time() {
+    let server = Server::start(&[]);
+    // Every surface as (epoch, step), read on a thread of its own while the test drives the run.
+    let (tx, rx) = std::sync::mpsc::channel::<(u64, u64, bool)>();
+    let mut s = TcpStream::connect(&server.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(s, "GET /api/events HTTP/1.1\r\nHost: {}\r\n\r\n", server.addr).unwrap();
+    std::thread::spawn(move || {
+        let mut name = String::new();
+        for line in BufReader::new(s).lines().map_while(Result::ok) {
+            if let Some(n) = line.strip_prefix("event: ") {
+                name = n.to_string();
+            } else if let Some(d) = line.strip_prefix("data: ") {
+                let v: Value = serde_json::from_str(d).unwrap();
+                let done = name == "playground-done";
+                if name == "playground-surface" || done {
+                    let at = |k: &str| v[k].as_u64().unwrap_or(0);
+                    if tx.send((at("epoch"), at("step"), done)).is_err() || done {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    let form = json!({"epochs": 1000, "epochs_per_second": 1});
+    let (status, answer) = server.json("POST", "/api/playground/train", &form);
+    assert_eq!(status, 202, "{answer}");
+    std::thread::sleep(Duration::from_millis(400));
+    let (status, _) = server.json("POST", "/api/train/pause", &json!(null));
+    assert_eq!(status, 200);
+    std::thread::sleep(Duration::from_millis(400));
+    let before: Vec<_> = rx.try_iter().collect();
+    let &(epoch, step, _) = before.last().expect("surfaces before the pause");
+    for k in 1..=2u64 {
+        let (status, answer) = server.json("POST", "/api/train/step", &json!(null));
+        assert_eq!((status, answer["mode"].as_str()), (200, Some("step")));
+        let first = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("a surface after the step");
+        // And no more while paused.
+        std::thread::sleep(Duration::from_millis(300));
+        let after: Vec<_> = std::iter::once(first).chain(rx.try_iter()).collect();
+        assert_eq!(after.len(), 1, "one surface per step: {after:?}");
+        // 200 training points in mini-batches of 10: 20 steps an epoch.
+        let moved = (after[0].0 * 20 + after[0].1) - (epoch * 20 + step);
+        assert_eq!(moved, k, "{:?} after ({epoch}, {step})", after[0]);
+    }
+    let (status, _) = server.json("POST", "/api/train/stop", &json!(null));
+    assert_eq!(status, 200);
+    let done = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert!(done.2, "{done:?}");
+}

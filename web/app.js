@@ -5,6 +5,7 @@ import { drawingPad } from '/draw.js';
 import { bars, network, curves, weights } from '/charts.js';
 import { showGates } from '/gates.js';
 import { stepper } from '/step.js';
+import { playground } from '/playground.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -121,3 +122,4 @@ events.addEventListener('done', (e) => {
   $('train-status').textContent = d.status === 'failed' ? `failed: ${d.error}` : d.status;
 });
 curves($('loss-chart'), epochs);
+playground(events);

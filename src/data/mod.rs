@@ -8,6 +8,7 @@ pub mod npy;
 pub mod prepare;
 pub mod standardize;
 pub mod tabular;
+pub mod toy;
 pub mod verify;
 
 use crate::error::{Error, Result};

@@ -106,11 +106,11 @@ pub fn gates() -> Reply {
     )
 }
 
-/// The canvas's model as a safetensors file, the kind `mlp predict` reads.
-pub fn model_file(state: &State) -> Reply {
-    match state.model() {
+/// A model as a safetensors file, the kind `mlp predict` reads.
+pub fn model_file(model: Option<std::sync::Arc<crate::model::Model>>) -> Reply {
+    match model {
         None => Reply::error(409, "no model yet: train one first"),
-        Some(slot) => Reply::bytes("application/octet-stream", slot.model.to_bytes(&[])).with_header(
+        Some(model) => Reply::bytes("application/octet-stream", model.to_bytes(&[])).with_header(
             "Content-Disposition",
             "attachment; filename=\"mlp-model.st\"".into(),
         ),

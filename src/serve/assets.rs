@@ -13,6 +13,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("/charts.js", JS, include_str!("../../web/charts.js")),
     ("/step.js", JS, include_str!("../../web/step.js")),
     ("/gates.js", JS, include_str!("../../web/gates.js")),
+    ("/playground.js", JS, include_str!("../../web/playground.js")),
 ];
 
 /// The content type and text of the file at `path`.

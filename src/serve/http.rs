@@ -11,6 +11,9 @@ const MAX_HEAD: usize = 16 * 1024;
 const MAX_HEADERS: usize = 48;
 /// A drawing is 784 numbers of at most ~20 characters each: 16 KiB; four times that is room.
 pub const MAX_BODY: usize = 64 * 1024;
+/// The one route that takes a larger body, a CSV table, and its bound.
+pub const UPLOAD_PATH: &str = "/api/playground/csv";
+pub const MAX_UPLOAD: usize = 1024 * 1024;
 
 pub struct Request {
     pub method: String,
@@ -69,7 +72,8 @@ pub fn read_request(stream: &mut TcpStream) -> Result<Request, Reply> {
                 let method = parsed.method.unwrap_or_default().to_string();
                 let target = parsed.path.unwrap_or_default();
                 let path = target.split(['?', '#']).next().unwrap_or_default().to_string();
-                let length = body_length(parsed.headers)?;
+                let limit = if path == UPLOAD_PATH { MAX_UPLOAD } else { MAX_BODY };
+                let length = body_length(parsed.headers, limit)?;
                 let mut body = buf.split_off(head_len);
                 if body.len() > length {
                     return Err(Reply::error(400, "more bytes than Content-Length announced"));
@@ -100,9 +104,9 @@ pub fn read_request(stream: &mut TcpStream) -> Result<Request, Reply> {
     }
 }
 
-/// The body's length from `Content-Length`, refused when over [`MAX_BODY`]; chunked bodies
-/// are refused, as no page of ours sends one.
-fn body_length(headers: &[httparse::Header<'_>]) -> Result<usize, Reply> {
+/// The body's length from `Content-Length`, refused when over `limit`; chunked bodies are
+/// refused, as no page of ours sends one.
+fn body_length(headers: &[httparse::Header<'_>], limit: usize) -> Result<usize, Reply> {
     let named = |name: &str| headers.iter().find(|h| h.name.eq_ignore_ascii_case(name));
     if named("Transfer-Encoding").is_some() {
         return Err(Reply::error(
@@ -116,10 +120,10 @@ fn body_length(headers: &[httparse::Header<'_>]) -> Result<usize, Reply> {
     let text = std::str::from_utf8(h.value).unwrap_or_default().trim();
     // Parsed as u128 so that a 30-digit length is reported as too large, not as malformed.
     match text.parse::<u128>() {
-        Ok(n) if n <= MAX_BODY as u128 => Ok(n as usize),
+        Ok(n) if n <= limit as u128 => Ok(n as usize),
         Ok(n) => Err(Reply::error(
             413,
-            format!("a body of {n} bytes; at most {MAX_BODY} are accepted"),
+            format!("a body of {n} bytes; at most {limit} are accepted"),
         )),
         Err(_) => Err(Reply::error(
             400,

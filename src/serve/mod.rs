@@ -14,8 +14,11 @@
 //! | `GET /api/model` | the model's layers and where it came from |
 //! | `GET /api/model.safetensors` | the model file (as `mlp train --save` writes) |
 //! | `POST /api/train` (the form as JSON) | 202; 409 while a run goes on |
-//! | `POST /api/train/{pause,resume,stop}` | 200; 409 when nothing runs |
-//! | `GET /api/events` | the training events (`start`, `batches`, `epoch`, `weights`, `model`, `done`) |
+//! | `POST /api/train/{pause,resume,step,stop}` | 200; 409 when nothing runs (either tab's run) |
+//! | `POST /api/playground/csv` (an `x,y,label` table, ≤ 1 MiB) | `{"rows", "classes"}`; 422 naming line and column |
+//! | `POST /api/playground/train` (the Playground's form) | 202; 409 while a run goes on |
+//! | `GET /api/playground/model.safetensors` | the Playground's network as a model file |
+//! | `GET /api/events` | the training events (`start`, `batches`, `epoch`, `weights`, `model`, `done`; `playground-start`, `-surface`, `-epoch`, `-done`) |
 //! | `GET /api/gates` | the perceptron gates' truth tables |
 //!
 //! Every refusal is a 4xx (or 503 for a missing MNIST) with `{"error": "..."}`.
@@ -23,6 +26,7 @@
 mod api;
 mod assets;
 mod http;
+mod playground;
 mod state;
 mod step;
 mod training;
@@ -143,7 +147,7 @@ fn linger(stream: &mut TcpStream) {
     stream.set_read_timeout(Some(Duration::from_secs(1))).ok();
     let mut sink = [0u8; 8192];
     let mut drained = 0;
-    while drained < 4 * http::MAX_BODY {
+    while drained < 4 * http::MAX_UPLOAD {
         match stream.read(&mut sink) {
             Ok(0) | Err(_) => break,
             Ok(n) => drained += n,
@@ -156,9 +160,20 @@ fn route(state: &Arc<State>, request: &Request) -> Reply {
     let method = request.method.as_str();
     let path = request.path.as_str();
     let allowed = match path {
-        "/api/predict" | "/api/step" | "/api/train" | "/api/train/pause" | "/api/train/resume"
-        | "/api/train/stop" => "POST",
-        "/api/model" | "/api/model.safetensors" | "/api/events" | "/api/gates" => "GET",
+        "/api/predict"
+        | "/api/step"
+        | "/api/train"
+        | "/api/train/pause"
+        | "/api/train/resume"
+        | "/api/train/stop"
+        | "/api/train/step"
+        | "/api/playground/train"
+        | http::UPLOAD_PATH => "POST",
+        "/api/model"
+        | "/api/model.safetensors"
+        | "/api/events"
+        | "/api/gates"
+        | "/api/playground/model.safetensors" => "GET",
         _ if assets::find(path).is_some() => "GET",
         _ => return Reply::error(404, format!("no such page: {path}")),
     };
@@ -170,7 +185,10 @@ fn route(state: &Arc<State>, request: &Request) -> Reply {
         "/api/predict" => api::predict(state, &request.body),
         "/api/step" => step::step(state, &request.body),
         "/api/model" => Reply::json(200, &state::describe(state.model().as_ref())),
-        "/api/model.safetensors" => api::model_file(state),
+        "/api/model.safetensors" => api::model_file(state.model().map(|s| s.model)),
+        "/api/playground/model.safetensors" => api::model_file(state.playground_model()),
+        "/api/playground/train" => playground::start(state, &request.body),
+        http::UPLOAD_PATH => playground::upload(state, &request.body),
         "/api/gates" => api::gates(),
         "/api/train" => match http::parse_json::<training::TrainRequest>(&request.body) {
             Ok(form) => training::start(state, &form),
@@ -179,6 +197,7 @@ fn route(state: &Arc<State>, request: &Request) -> Reply {
         "/api/train/pause" => control(state, Mode::Paused),
         "/api/train/resume" => control(state, Mode::Running),
         "/api/train/stop" => control(state, Mode::Stopping),
+        "/api/train/step" => control(state, Mode::Step),
         _ => {
             let (content_type, body) = assets::find(path).expect("matched above");
             Reply::bytes(content_type, body.as_bytes().to_vec())
@@ -190,11 +209,8 @@ fn control(state: &State, mode: Mode) -> Reply {
     match state.job() {
         None => Reply::error(409, "no training run is going on"),
         Some(job) => {
-            job.set(mode);
-            Reply::json(
-                200,
-                &json!({ "mode": format!("{:?}", job.mode()).to_lowercase() }),
-            )
+            let mode = job.set(mode);
+            Reply::json(200, &json!({ "mode": format!("{mode:?}").to_lowercase() }))
         }
     }
 }

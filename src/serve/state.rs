@@ -2,6 +2,7 @@
 //! at a time), and the feed of training events the pages listen to.
 
 use crate::data::Dataset;
+use crate::data::toy::Points;
 use crate::model::Model;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -23,6 +24,10 @@ pub struct State {
     pub data_dir: Option<PathBuf>,
     /// MNIST, read once on the first training run.
     mnist: Mutex<Option<Arc<(Dataset, Dataset)>>>,
+    /// The Playground's uploaded table, and the network it trained last (its own slot, as the
+    /// canvas reads 784 pixels).
+    playground_points: Mutex<Option<Arc<Points>>>,
+    playground_model: Mutex<Option<Arc<Model>>>,
 }
 
 /// Every event of the current run, so that a page opened mid-run draws its curves whole.
@@ -46,6 +51,8 @@ impl State {
             feed: Mutex::new(Feed::default()),
             data_dir,
             mnist: Mutex::new(None),
+            playground_points: Mutex::new(None),
+            playground_model: Mutex::new(None),
         }
     }
 
@@ -76,6 +83,22 @@ impl State {
         lock(&self.job).clone()
     }
 
+    pub fn playground_points(&self) -> Option<Arc<Points>> {
+        lock(&self.playground_points).clone()
+    }
+
+    pub fn set_playground_points(&self, points: Points) {
+        *lock(&self.playground_points) = Some(Arc::new(points));
+    }
+
+    pub fn playground_model(&self) -> Option<Arc<Model>> {
+        lock(&self.playground_model).clone()
+    }
+
+    pub fn set_playground_model(&self, model: Model) {
+        *lock(&self.playground_model) = Some(Arc::new(model));
+    }
+
     /// MNIST's training and test sets, read from `data_dir` the first time.
     pub fn mnist(&self, dir: &std::path::Path) -> crate::Result<Arc<(Dataset, Dataset)>> {
         let mut cached = lock(&self.mnist);
@@ -87,19 +110,21 @@ impl State {
         Ok(sets)
     }
 
-    /// Sends an event to every listener. `start` begins a new log; `batches` (a hundred an
-    /// epoch) is sent but not kept; `weights` replaces the previous one, so the log stays small.
+    /// Sends an event to every listener. `start` (either tab's) begins a new log; `batches` (a
+    /// hundred an epoch) is sent but not kept; `weights` and `playground-surface` (forty a
+    /// second) replace the previous one, so the log stays small.
     pub fn publish(&self, event: &str, data: &Value) {
         let text = format!("event: {event}\ndata: {data}\n\n");
         let mut feed = lock(&self.feed);
         match event {
-            "start" => {
+            "start" | "playground-start" => {
                 feed.log.clear();
                 feed.log.push(text.clone());
             }
             "batches" => {}
-            "weights" => {
-                feed.log.retain(|e| !e.starts_with("event: weights\n"));
+            "weights" | "playground-surface" => {
+                let head = format!("event: {event}\n");
+                feed.log.retain(|e| !e.starts_with(&head));
                 feed.log.push(text.clone());
             }
             _ => feed.log.push(text.clone()),
@@ -128,17 +153,22 @@ pub enum Mode {
     #[default]
     Running,
     Paused,
+    /// One mini-batch, then paused again.
+    Step,
     Stopping,
 }
 
 impl Control {
-    pub fn set(&self, mode: Mode) {
+    /// The mode as set (a stop stays), read under the lock: a step is reported as such even
+    /// when the run has taken it and paused again before the reply is written.
+    pub fn set(&self, mode: Mode) -> Mode {
         let mut m = lock(&self.mode);
         // A stop is final: a resume after it must not restart the run.
         if *m != Mode::Stopping {
             *m = mode;
         }
         self.changed.notify_all();
+        *m
     }
 
     pub fn mode(&self) -> Mode {
@@ -150,6 +180,10 @@ impl Control {
         let mut m = lock(&self.mode);
         while *m == Mode::Paused {
             m = self.changed.wait(m).unwrap_or_else(|p| p.into_inner());
+        }
+        if *m == Mode::Step {
+            *m = Mode::Paused;
+            return true;
         }
         *m == Mode::Running
     }
