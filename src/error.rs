@@ -58,6 +58,10 @@ pub enum Error {
     #[error("{}: not a valid mlp model file: {message}", path.display())]
     Model { path: PathBuf, message: String },
 
+    /// An ONNX file that is not a graph mlp can read.
+    #[error("{}: not an ONNX graph mlp can read: {message}", path.display())]
+    Onnx { path: PathBuf, message: String },
+
     /// A hyper-parameter or an architecture is not usable.
     #[error("{0}")]
     Invalid(String),

@@ -22,6 +22,8 @@ pub mod model;
 pub mod model_io;
 mod named;
 pub mod network;
+#[cfg(feature = "onnx")]
+pub mod onnx;
 pub mod optim;
 pub mod perceptron;
 pub mod plot;
