@@ -9,7 +9,7 @@ rm -rf "$venv"
 python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --upgrade pip
 "$venv/bin/pip" install --quiet "maturin>=1.16,<2" pytest pandas matplotlib \
-  "dask[distributed,dataframe]" nbclient nbformat ipykernel
+  "dask[distributed,dataframe]" nbclient nbformat ipykernel onnx onnxruntime skl2onnx
 # dask-ml is optional: without it the partial_fit-over-chunks test runs the documented loop.
 "$venv/bin/pip" install --quiet dask-ml || echo "dask-ml did not install; test_dask uses the plain loop"
 # The README's install command, into this environment.
