@@ -28,6 +28,7 @@ pub mod optim;
 pub mod perceptron;
 pub mod plot;
 pub mod reference;
+pub mod state_dict;
 pub mod train;
 
 pub use activation::Activation;

@@ -287,11 +287,7 @@ impl<'a> Reader<'a> {
         let output = layers.last().expect("checked").activation;
         let cost = match self.meta.get("cost") {
             Some(c) => c.parse().map_err(|e| format!("metadata 'cost': {e}"))?,
-            None => match output {
-                Activation::Softmax => Cost::LogLikelihood,
-                Activation::Sigmoid => Cost::CrossEntropy,
-                _ => Cost::Mse,
-            },
+            None => Cost::for_output(output),
         };
         let mut model = Model::digits(Network { layers, cost });
         model.standardizer = standardizer;

@@ -1,4 +1,4 @@
-//! `mlp export MODEL --onnx FILE`: a saved model in another format, through the library.
+//! `mlp export MODEL --onnx FILE --torch-safetensors FILE`: a saved model in another format, through the library.
 
 use clap::Args;
 use mlp::data::tabular::Task;
@@ -6,7 +6,7 @@ use mlp::{Error, Model};
 use std::path::{Path, PathBuf};
 
 #[derive(Args)]
-#[command(group(clap::ArgGroup::new("format").args(["onnx"]).required(true).multiple(true)))]
+#[command(group(clap::ArgGroup::new("format").args(["onnx", "torch_safetensors"]).required(true).multiple(true)))]
 pub struct ExportArgs {
     /// Model file written by `mlp train --save` (or `mlp import`).
     model: PathBuf,
@@ -14,12 +14,21 @@ pub struct ExportArgs {
     /// predict` reads, outputs `probabilities` and `label` (classifiers) or `output`.
     #[arg(long, value_name = "FILE")]
     onnx: Option<PathBuf>,
+    /// Write the weights as a PyTorch state_dict (safetensors): `0.weight`, `0.bias`,
+    /// `2.weight`, … for nn.Sequential(Linear, activation, Linear, …); any standardisation
+    /// folded into the first Linear.
+    #[arg(long, value_name = "FILE")]
+    torch_safetensors: Option<PathBuf>,
 }
 
 pub fn run(args: &ExportArgs) -> Result<(), Error> {
     let model = load(&args.model)?;
     if let Some(path) = &args.onnx {
         mlp::onnx::save(&model, path)?;
+        println!("wrote {}", path.display());
+    }
+    if let Some(path) = &args.torch_safetensors {
+        mlp::state_dict::save(&model, path)?;
         println!("wrote {}", path.display());
     }
     Ok(())
