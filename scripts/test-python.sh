@@ -12,6 +12,10 @@ python3 -m venv "$venv"
   "dask[distributed,dataframe]" nbclient nbformat ipykernel onnx onnxruntime skl2onnx
 # dask-ml is optional: without it the partial_fit-over-chunks test runs the documented loop.
 "$venv/bin/pip" install --quiet dask-ml || echo "dask-ml did not install; test_dask uses the plain loop"
+# torch only on request: PyPI's Linux wheel brings about 3 GB of CUDA libraries.
+if [ -n "${MLP_TEST_TORCH:-}" ]; then
+  "$venv/bin/pip" install --quiet torch safetensors || echo "torch did not install; its tests skip"
+fi
 # The README's install command, into this environment.
 "$venv/bin/pip" install --quiet ./python
 # The CLI, for the tests that compare its predictions with Python's.
