@@ -131,7 +131,9 @@ def test_a_python_trained_classifier_exports_with_its_class_names(tmp_path):
     clf = mlp.MLPClassifier(hidden_layer_sizes=(8,), max_iter=200, random_state=0).fit(X, names)
     model = tmp_path / "iris.safetensors"
     clf.save(model)
-    out, graph = run_onnx(export(model, tmp_path), X.astype(np.float32))
+    exported = export(model, tmp_path)
+    assert clf.to_onnx() == exported.read_bytes(), "Python's export is the CLI's"
+    out, graph = run_onnx(exported, X.astype(np.float32))
     meta = {p.key: p.value for p in graph.metadata_props}
     classes = np.array(json.loads(meta["classes"]))
     assert list(classes) == list(clf.classes_)
