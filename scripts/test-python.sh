@@ -14,7 +14,7 @@ python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet dask-ml || echo "dask-ml did not install; test_dask uses the plain loop"
 # torch only on request: PyPI's Linux wheel brings about 3 GB of CUDA libraries.
 if [ -n "${MLP_TEST_TORCH:-}" ]; then
-  "$venv/bin/pip" install --quiet torch safetensors || echo "torch did not install; its tests skip"
+  "$venv/bin/pip" install --quiet torch safetensors onnxscript || echo "torch did not install; its tests skip"
 fi
 # The README's install command, into this environment.
 "$venv/bin/pip" install --quiet ./python

@@ -208,17 +208,25 @@ def torch_or_skip():
     )
 
 
-def test_torch_sequential_via_torch_onnx_export_imports_and_matches(tmp_path):
+@pytest.mark.parametrize("dynamo", [False, True], ids=["torchscript exporter", "dynamo exporter"])
+def test_torch_sequential_via_torch_onnx_export_imports_and_matches(tmp_path, dynamo):
     torch = torch_or_skip()
+    if dynamo:
+        pytest.importorskip("onnxscript", reason="the dynamo exporter needs onnxscript, not installed")
     torch.manual_seed(0)
     net = torch.nn.Sequential(
         torch.nn.Linear(20, 16), torch.nn.Tanh(), torch.nn.Linear(16, 8), torch.nn.ReLU(),
         torch.nn.Linear(8, 3), torch.nn.Softmax(dim=1),
     ).eval()
     x = torch.randn(50, 20)
-    # The TorchScript exporter: the newer dynamo one needs onnxscript besides.
-    torch.onnx.export(net, (x,), str(tmp_path / "t.onnx"), input_names=["input"],
-                      dynamic_axes={"input": {0: "N"}}, dynamo=False)
+    if dynamo:
+        # The weights inside the .onnx file: mlp does not read external data files.
+        torch.onnx.export(net, (x,), str(tmp_path / "t.onnx"), input_names=["input"],
+                          dynamic_shapes=({0: torch.export.Dim("N")},), dynamo=True,
+                          external_data=False)
+    else:
+        torch.onnx.export(net, (x,), str(tmp_path / "t.onnx"), input_names=["input"],
+                          dynamic_axes={"input": {0: "N"}}, dynamo=False)
     cli("import", tmp_path / "t.onnx", "-o", tmp_path / "t.safetensors")
     ours = mlp.load(tmp_path / "t.safetensors")._outputs(x.numpy())
     with torch.no_grad():
