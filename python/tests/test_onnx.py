@@ -220,10 +220,9 @@ def test_torch_sequential_via_torch_onnx_export_imports_and_matches(tmp_path, dy
     ).eval()
     x = torch.randn(50, 20)
     if dynamo:
-        # The weights inside the .onnx file: mlp does not read external data files.
+        # Its default: the weights in an external data file beside the graph (t.onnx.data).
         torch.onnx.export(net, (x,), str(tmp_path / "t.onnx"), input_names=["input"],
-                          dynamic_shapes=({0: torch.export.Dim("N")},), dynamo=True,
-                          external_data=False)
+                          dynamic_shapes=({0: torch.export.Dim("N")},), dynamo=True)
     else:
         torch.onnx.export(net, (x,), str(tmp_path / "t.onnx"), input_names=["input"],
                           dynamic_axes={"input": {0: "N"}}, dynamo=False)

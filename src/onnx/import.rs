@@ -19,6 +19,7 @@ use crate::network::{Layer, Network};
 use ndarray::{Array1, Array2};
 use prost::Message;
 use std::collections::HashMap;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 /// What the layer ops are, for the error on any other node.
@@ -26,13 +27,27 @@ const SUPPORTED: &str = "mlp reads Gemm (or MatMul + Add) layers, each followed 
     Sigmoid, Tanh, Relu, LeakyRelu (alpha 0.01), Softmax, Identity; Flatten, Cast, Sub and Div \
     before the first layer; ArgMax, ArrayFeatureExtractor, ZipMap, Cast, Reshape after the last";
 
-/// Reads an ONNX file's bytes as a model; `path` is named in errors.
+/// Reads an ONNX file's bytes as a model; `path` is named in errors. Tensors kept in external
+/// data files are refused: see [`from_file_bytes`].
 pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
+    read(bytes, path, None)
+}
+
+/// [`from_bytes`] for the file at `path`, whose tensors may be kept in external data files
+/// beside it (torch.onnx.export's default).
+pub fn from_file_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
+    read(bytes, path, Some(path.parent().unwrap_or(Path::new(""))))
+}
+
+fn read(bytes: &[u8], path: &Path, dir: Option<&Path>) -> Result<Model> {
     let bad = |message: String| Error::Onnx {
         path: path.into(),
         message,
     };
-    let proto = ModelProto::decode(bytes).map_err(|e| bad(format!("not an ONNX protobuf: {e}")))?;
+    let mut proto = ModelProto::decode(bytes).map_err(|e| bad(format!("not an ONNX protobuf: {e}")))?;
+    if let Some(dir) = dir {
+        inline_external(&mut proto, dir).map_err(bad)?;
+    }
     let model = Reader::new(&proto).and_then(Reader::read).map_err(bad)?;
     // The model file's own checks (sizes, which softmax layers, cost and output, scales) are
     // the one definition of a usable model: a graph that passes them imports.
@@ -364,6 +379,83 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Replaces each initializer's external data by its bytes, read from `dir`: from a relative
+/// location inside `dir` only, and only the bytes the tensor's declared shape needs, once the
+/// file is known to hold them.
+fn inline_external(proto: &mut ModelProto, dir: &Path) -> Fallible<()> {
+    let Some(graph) = proto.graph.as_mut() else {
+        return Ok(());
+    };
+    for t in &mut graph.initializer {
+        if t.data_location != Some(DataLocation::External as i32) {
+            continue;
+        }
+        let name = t.name.clone().unwrap_or_default();
+        let entry = |key: &str| {
+            t.external_data
+                .iter()
+                .find(|e| e.key.as_deref() == Some(key))
+                .and_then(|e| e.value.clone())
+        };
+        let number = |key: &str| -> Fallible<Option<u64>> {
+            entry(key)
+                .map(|v| {
+                    v.parse::<u64>()
+                        .map_err(|_| format!("tensor '{name}': external data {key} '{v}'"))
+                })
+                .transpose()
+        };
+        let location =
+            entry("location").ok_or_else(|| format!("tensor '{name}': external data without a location"))?;
+        let relative = Path::new(&location);
+        if relative.as_os_str().is_empty()
+            || relative
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            return Err(format!(
+                "tensor '{name}': external data location '{location}' is not a file beside the model"
+            ));
+        }
+        let width = match t.data_type {
+            Some(d) if d == DataType::Float as i32 => 4,
+            Some(d) if d == DataType::Double as i32 => 8,
+            _ => {
+                return Err(format!(
+                    "tensor '{name}': external data of another type than FLOAT or DOUBLE"
+                ));
+            }
+        };
+        let need = element_count(t)?
+            .checked_mul(width)
+            .ok_or_else(|| format!("tensor '{name}': dimensions {:?} are not a size", t.dims))?;
+        let offset = number("offset")?.unwrap_or(0);
+        if let Some(length) = number("length")?.filter(|&l| l != need as u64) {
+            return Err(format!(
+                "tensor '{name}': declares shape {:?} ({need} bytes) but its external data is {length} bytes",
+                t.dims
+            ));
+        }
+        let file = dir.join(relative);
+        let io = |e: std::io::Error| format!("tensor '{name}': external data {}: {e}", file.display());
+        let mut f = std::fs::File::open(&file).map_err(io)?;
+        let size = f.metadata().map_err(io)?.len();
+        if offset.checked_add(need as u64).is_none_or(|end| end > size) {
+            return Err(format!(
+                "tensor '{name}': external data {} holds {size} bytes, the tensor needs {need} from byte {offset}",
+                file.display()
+            ));
+        }
+        let mut buffer = vec![0; need];
+        f.seek(SeekFrom::Start(offset)).map_err(io)?;
+        f.read_exact(&mut buffer).map_err(io)?;
+        t.raw_data = Some(buffer);
+        t.data_location = None;
+        t.external_data.clear();
+    }
+    Ok(())
+}
+
 /// The number of features the graph's input declares (`[N, d]` with `d` fixed), if it does.
 fn declared_width(input: &super::proto::ValueInfoProto) -> Option<usize> {
     let Some(type_proto::Value::TensorType(t)) = input.r#type.as_ref()?.value.as_ref() else {
@@ -441,7 +533,7 @@ fn element_count(t: &TensorProto) -> Fallible<usize> {
 /// the bytes it holds before they are converted.
 fn floats(t: &TensorProto) -> Fallible<(Vec<usize>, Vec<f32>)> {
     if t.data_location == Some(DataLocation::External as i32) || !t.external_data.is_empty() {
-        return Err("its data is in an external file, which mlp does not read".into());
+        return Err("its data is in an external file (read only from a file on disk)".into());
     }
     let count = element_count(t)?;
     let shape = t.dims.iter().map(|&d| d as usize).collect();

@@ -27,10 +27,10 @@ pub fn save(model: &Model, path: &Path) -> Result<()> {
     crate::model_io::write_atomic(path, &to_bytes(model))
 }
 
-/// Reads an ONNX file as a model.
+/// Reads an ONNX file as a model, and any external data files its tensors name beside it.
 pub fn load(path: &Path) -> Result<Model> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    from_bytes(&bytes, path)
+    import::from_file_bytes(&bytes, path)
 }
 
 #[cfg(test)]

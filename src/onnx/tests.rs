@@ -218,3 +218,55 @@ fn a_matmul_add_graph_with_sklearns_label_nodes_keeps_the_labels() {
     assert_eq!(back.standardizer, m.standardizer);
     assert_eq!(back.net.cost, Cost::LogLikelihood);
 }
+
+/// torch.onnx.export's default: the weights in a data file beside the graph.
+#[test]
+fn external_data_beside_the_file_is_read_and_nothing_outside_it() {
+    use super::proto::StringStringEntryProto;
+    use super::proto::tensor_proto::DataLocation;
+    let m = regressor();
+    let dir = tempfile::tempdir().unwrap();
+    let write = |location: &str, length: Option<usize>| {
+        let mut p = proto(&m);
+        let w = &mut p.graph.as_mut().unwrap().initializer[0];
+        let raw = w.raw_data.take().unwrap();
+        std::fs::write(dir.path().join("w.data"), [&[0u8; 3][..], &raw].concat()).unwrap();
+        let entry = |k: &str, v: String| StringStringEntryProto {
+            key: Some(k.into()),
+            value: Some(v),
+        };
+        w.data_location = Some(DataLocation::External as i32);
+        w.external_data = vec![entry("location", location.into()), entry("offset", "3".into())];
+        w.external_data
+            .extend(length.map(|l| entry("length", l.to_string())));
+        let path = dir.path().join("m.onnx");
+        std::fs::write(&path, p.encode_to_vec()).unwrap();
+        (super::load(&path), p.encode_to_vec())
+    };
+    let (back, bytes) = write("w.data", Some(96));
+    assert_eq!(back.unwrap(), m);
+    assert!(
+        error(&bytes).contains("external file"),
+        "from bytes alone, no file is opened"
+    );
+    let e = write("../w.data", None).0.unwrap_err().to_string();
+    assert!(e.contains("is not a file beside the model"), "{e}");
+    let e = write("w.data", Some(4000)).0.unwrap_err().to_string();
+    assert!(e.contains("but its external data is 4000 bytes"), "{e}");
+    let mut p = proto(&m);
+    let w = &mut p.graph.as_mut().unwrap().initializer[0];
+    w.raw_data = None;
+    w.dims = vec![1_000_000_000];
+    w.data_location = Some(DataLocation::External as i32);
+    w.external_data = vec![StringStringEntryProto {
+        key: Some("location".into()),
+        value: Some("w.data".into()),
+    }];
+    let path = dir.path().join("huge.onnx");
+    std::fs::write(&path, p.encode_to_vec()).unwrap();
+    let e = super::load(&path).unwrap_err().to_string();
+    assert!(
+        e.contains("holds 99 bytes, the tensor needs 4000000000 from byte 0"),
+        "{e}"
+    );
+}
