@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every test: the Rust crate's (unit, integration, doc; all features) and the Python package's
-# (built into a fresh virtual environment). The MNIST tests read MLP_DATA_DIR, else
+# Every test: the Rust crate's (unit, integration, doc; all features), the Python package's
+# (built into a fresh virtual environment) and the `mlp serve` page's in a headless browser. The MNIST tests read MLP_DATA_DIR, else
 # ../shared/data/mnist beside the project.
 #   bash scripts/test.sh
 set -euo pipefail
@@ -8,3 +8,4 @@ cd "$(dirname "$0")/.."
 export MLP_DATA_DIR="${MLP_DATA_DIR:-$(cd .. && pwd)/shared/data/mnist}"
 cargo test --release --all-features
 bash scripts/test-python.sh
+bash scripts/test-web.sh

@@ -9,7 +9,7 @@ use crate::network::{Network, Workspace};
 use ndarray::{Array2, s};
 use std::path::Path;
 
-/// The index of the narrowest hidden neuron layer (`ws.z[k]` holds its activations), or an
+/// The index `k` in `Network::layers` of the narrowest hidden layer (the lecture's layer `k + 1`), or an
 /// error if the network has no hidden layer or does not map its inputs to as many outputs.
 pub fn bottleneck<T: Float>(net: &Network<T>) -> Result<usize> {
     if net.n_outputs() != net.n_inputs() || net.layers.len() < 2 {
@@ -45,7 +45,7 @@ pub fn reconstruct<T: Float>(
         out.slice_mut(s![c * rows..c * rows + n, ..]).assign(&z);
         codes
             .slice_mut(s![c * rows..c * rows + n, ..])
-            .assign(&ws.z[k].slice(s![..n, ..]));
+            .assign(&ws.activation(k + 1, n));
     }
     Ok((out, codes))
 }

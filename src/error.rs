@@ -39,7 +39,7 @@ pub enum Error {
     /// Training produced a non-finite cost or weight.
     #[error(
         "training diverged at epoch {epoch}, mini-batch {batch}: {what} is not finite; \
-         try a smaller learning rate (--eta)"
+         try a smaller learning rate"
     )]
     Diverged {
         epoch: usize,
@@ -50,7 +50,7 @@ pub enum Error {
     /// A whole epoch changed no weight: every gradient vanished.
     #[error(
         "training stalled: no weight changed in any mini-batch of epoch {epoch}; the sigmoid neurons \
-         saturated (σ'(a) ≈ 0), so every gradient vanishes; try a smaller learning rate (--eta)"
+         saturated (σ'(a) ≈ 0), so every gradient vanishes; try a smaller learning rate"
     )]
     Stalled { epoch: usize },
 

@@ -135,10 +135,10 @@ fn nearest_kink(net: &Network<f64>, ws: &mut Workspace<f64>, x: ArrayView2<f64>)
     net.feedforward_batch(x, ws);
     let m = x.nrows();
     let mut nearest = f64::INFINITY;
-    for (layer, a) in net.layers.iter().zip(&ws.a) {
+    for (l, layer) in (1..).zip(&net.layers) {
         if layer.activation.has_kink() {
-            nearest = a
-                .slice(ndarray::s![..m, ..])
+            nearest = ws
+                .weighted_input(l, m)
                 .iter()
                 .fold(nearest, |n, v| n.min(v.abs()));
         }
@@ -204,9 +204,6 @@ fn derivative(
 fn mean_cost(net: &Network<f64>, ws: &mut Workspace<f64>, x: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
     net.feedforward_batch(x, ws);
     let (last, m) = (net.layers.len() - 1, x.nrows());
-    let (a, z) = (
-        ws.a[last].slice(ndarray::s![..m, ..]),
-        ws.z[last].slice(ndarray::s![..m, ..]),
-    );
+    let (a, z) = (ws.weighted_input(last + 1, m), ws.activation(last + 1, m));
     net.cost.total(a, z, y) / m as f64
 }

@@ -118,7 +118,10 @@ pub fn minimize(
     let mut x = Array2::zeros((n, net.n_inputs()));
     let mut y = Array2::zeros((n, net.n_outputs()));
     data.fill_batch(&all, x.view_mut(), y.view_mut());
-    let ws = Workspace::new(net, n);
+    let mut ws = Workspace::new(net, n);
+    if let Some(w) = &data.weights {
+        ws.weigh_samples(w.iter().copied());
+    }
     let mut obj = Objective {
         x,
         y,
@@ -306,6 +309,7 @@ mod tests {
             labels: vec![0, 1, 1, 0],
             n_classes: 2,
             targets: Targets::Classes,
+            weights: None,
         };
         let limits = Limits {
             max_iter: 500,

@@ -28,6 +28,8 @@ pub mod optim;
 pub mod perceptron;
 pub mod plot;
 pub mod reference;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod state_dict;
 pub mod train;
 

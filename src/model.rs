@@ -1,7 +1,8 @@
 //! A trained network with what it takes to use it: the input standardisation learned on the
 //! training data, the names of the features it reads and of the classes its output neurons
 //! stand for. Saved in the model file: the standardisation as tensors `input.mean` and
-//! `input.scale`, the names as JSON in the metadata (`task`, `classes`, `features`, `target`).
+//! `input.scale` (a regressor's target standardisation as `target.mean`, `target.scale`), the
+//! names as JSON in the metadata (`task`, `classes`, `features`, `target`).
 
 use crate::data::standardize::Standardizer;
 use crate::data::tabular::{Csv, Tabular, Task};
@@ -24,6 +25,9 @@ pub struct Model {
     /// The name of the target column (regression and tabular classification).
     pub target: String,
     pub standardizer: Option<Standardizer>,
+    /// A regressor trained on standardised targets: its outputs are mapped back to the
+    /// target's own units by [`Model::outputs`].
+    pub target_standardizer: Option<Standardizer>,
 }
 
 impl Model {
@@ -38,6 +42,7 @@ impl Model {
             features: Vec::new(),
             target: String::new(),
             standardizer: None,
+            target_standardizer: None,
         }
     }
 
@@ -80,9 +85,32 @@ impl Model {
     }
 
     /// The output layer's activations for each sample (class probabilities for a softmax
-    /// classifier, predicted values for a regressor).
+    /// classifier), or a regressor's predicted values in the target's own units.
     pub fn outputs(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
-        Ok(self.net.predict(self.prepare(x)?.view()))
+        let mut out = self.net.predict(self.prepare(x)?.view());
+        if let Some(s) = &self.target_standardizer {
+            s.inverse_inplace(out.view_mut())?;
+        }
+        Ok(out)
+    }
+
+    /// A regressor's mean squared error over the rows of `x` against `y` (one column per
+    /// output), in the target's own units: `(1/n) Σ_x ‖y − ŷ‖² / k` for `k` outputs.
+    pub fn mean_squared_error(&self, x: ArrayView2<f32>, y: ArrayView2<f32>) -> Result<f64> {
+        let predicted = self.outputs(x)?;
+        if predicted.dim() != y.dim() {
+            return Err(Error::Mismatch(format!(
+                "{} targets per row for {} outputs",
+                y.ncols(),
+                predicted.ncols()
+            )));
+        }
+        let sum: f64 = predicted
+            .iter()
+            .zip(y)
+            .map(|(&p, &t)| (f64::from(p) - f64::from(t)).powi(2))
+            .sum();
+        Ok(sum / y.len().max(1) as f64)
     }
 
     /// The index of the winning output neuron for each sample.
@@ -109,9 +137,14 @@ impl Model {
             meta.insert("target".into(), self.target.clone());
         }
         let mut tensors = Extras::new();
-        if let Some(s) = &self.standardizer {
-            tensors.insert("input.mean".into(), (vec![s.mean.len()], s.mean.to_vec()));
-            tensors.insert("input.scale".into(), (vec![s.scale.len()], s.scale.to_vec()));
+        for (name, standardizer) in [
+            ("input", &self.standardizer),
+            ("target", &self.target_standardizer),
+        ] {
+            if let Some(s) = standardizer {
+                tensors.insert(format!("{name}.mean"), (vec![s.mean.len()], s.mean.to_vec()));
+                tensors.insert(format!("{name}.scale"), (vec![s.scale.len()], s.scale.to_vec()));
+            }
         }
         model_io::to_bytes_with(&self.net, &meta, &tensors)
     }
@@ -170,28 +203,42 @@ impl Model {
             )));
         }
         model.target = meta.get("target").cloned().unwrap_or_default();
-        let d = model.net.n_inputs();
-        let mut vector = |name: &str| -> Result<Option<Array1<f32>>> {
-            match tensors.remove(name) {
-                None => Ok(None),
-                Some((shape, v)) if shape == [d] => Ok(Some(Array1::from(v))),
-                Some((shape, _)) => Err(bad(format!(
-                    "tensor '{name}' has shape {shape:?}, expected [{d}]"
-                ))),
-            }
-        };
-        model.standardizer = match (vector("input.mean")?, vector("input.scale")?) {
-            (Some(mean), Some(scale)) => {
-                if scale.iter().any(|&s| s.is_nan() || s <= 0.0) {
-                    return Err(bad(
-                        "tensor 'input.scale' holds a scale that is not positive".into()
-                    ));
+        // `name.mean` and `name.scale`, both of `d` values, or neither.
+        let mut standardizer = |name: &str, d: usize| -> Result<Option<Standardizer>> {
+            let mut vector = |part: &str| -> Result<Option<Array1<f32>>> {
+                match tensors.remove(&format!("{name}.{part}")) {
+                    None => Ok(None),
+                    Some((shape, v)) if shape == [d] => Ok(Some(Array1::from(v))),
+                    Some((shape, _)) => Err(bad(format!(
+                        "tensor '{name}.{part}' has shape {shape:?}, expected [{d}]"
+                    ))),
                 }
-                Some(Standardizer { mean, scale })
+            };
+            match (vector("mean")?, vector("scale")?) {
+                (Some(mean), Some(scale)) => {
+                    if scale.iter().any(|&s| !(s.is_finite() && s > 0.0)) {
+                        return Err(bad(format!(
+                            "tensor '{name}.scale' holds a scale that is not a positive number"
+                        )));
+                    }
+                    if mean.iter().any(|m| !m.is_finite()) {
+                        return Err(bad(format!(
+                            "tensor '{name}.mean' holds a value that is not finite"
+                        )));
+                    }
+                    Ok(Some(Standardizer { mean, scale }))
+                }
+                (None, None) => Ok(None),
+                _ => Err(bad(format!("has only one of '{name}.mean' and '{name}.scale'"))),
             }
-            (None, None) => None,
-            _ => return Err(bad("has only one of 'input.mean' and 'input.scale'".into())),
         };
+        model.standardizer = standardizer("input", model.net.n_inputs())?;
+        model.target_standardizer = standardizer("target", model.net.n_outputs())?;
+        if model.target_standardizer.is_some() && task != Task::Regress {
+            return Err(bad(
+                "holds 'target.mean' and 'target.scale', but only a regressor's targets are standardised and this model is a classifier".into(),
+            ));
+        }
         Ok(model)
     }
 }
@@ -237,6 +284,7 @@ mod tests {
                 mean: ndarray::array![1.0, 2.0, 3.0],
                 scale: ndarray::array![0.5, 1.0, 2.0],
             }),
+            target_standardizer: None,
         };
         let bytes = model.to_bytes(&[]);
         let back = Model::from_bytes(&bytes, Path::new("m.safetensors")).unwrap();
@@ -246,5 +294,45 @@ mod tests {
             back.prepare(x.view()).unwrap(),
             ndarray::array![[0.0f32, 0.0, 0.0]]
         );
+    }
+
+    #[test]
+    fn a_regressor_predicts_in_its_targets_units() {
+        let arch = Architecture {
+            sizes: vec![2, 3, 1],
+            hidden: Activation::Relu,
+            output: Activation::Identity,
+            cost: Cost::Mse,
+        };
+        let net = Network::build(
+            &arch,
+            Init::Glorot,
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(2),
+        )
+        .unwrap();
+        let mut model = Model::digits(net);
+        model.task = Task::Regress;
+        model.classes.clear();
+        let x = ndarray::array![[0.5f32, -1.0], [2.0, 0.25]];
+        let standardised = model.outputs(x.view()).unwrap();
+        model.target_standardizer = Some(Standardizer {
+            mean: ndarray::array![500.0],
+            scale: ndarray::array![40.0],
+        });
+        let back = Model::from_bytes(&model.to_bytes(&[]), Path::new("m.safetensors")).unwrap();
+        assert_eq!(back, model);
+        let prices = back.outputs(x.view()).unwrap();
+        for (p, z) in prices.iter().zip(&standardised) {
+            assert!((p - (40.0 * z + 500.0)).abs() < 1e-3, "{p} for {z}");
+        }
+        let mse = back.mean_squared_error(x.view(), prices.view()).unwrap();
+        assert_eq!(mse, 0.0);
+
+        // The same tensors on a classifier are refused.
+        let mut classifier = back.clone();
+        classifier.task = Task::Classify;
+        classifier.classes = vec!["only".into()];
+        let e = Model::from_bytes(&classifier.to_bytes(&[]), Path::new("c.st")).unwrap_err();
+        assert!(e.to_string().contains("target.mean"), "{e}");
     }
 }

@@ -180,7 +180,8 @@ pub fn from_bytes_with<T: Float>(bytes: &[u8], path: &Path) -> Result<Loaded<T>>
     let extra_names: Vec<String> = tensors
         .names()
         .into_iter()
-        .filter(|n| n.starts_with("optim.") || n.starts_with("input."))
+        // The optimizer's state (checkpoints), the input and target standardisations (models).
+        .filter(|n| ["optim.", "input.", "target."].iter().any(|p| n.starts_with(p)))
         .map(String::from)
         .collect();
     if tensors.len() != expected_names + extra_names.len() {

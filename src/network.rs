@@ -168,20 +168,32 @@ impl<T: Float> Network<T> {
     /// Feedforward for one sample, written exactly as the lecture's equations. It allocates;
     /// it is the reference that the batch version is tested against.
     pub fn feedforward(&self, x: ArrayView1<T>) -> Array1<T> {
-        let mut z = x.to_owned();
+        self.layer_outputs(x)
+            .pop()
+            .expect("a network has an output layer")
+    }
+
+    /// Every layer's `z^l` for one sample, `z^1` (the first hidden layer) to `z^L` (the
+    /// outputs): what a picture of the network lights up.
+    pub fn layer_outputs(&self, x: ArrayView1<T>) -> Vec<Array1<T>> {
+        let mut zs: Vec<Array1<T>> = Vec::with_capacity(self.layers.len());
         for layer in &self.layers {
-            // a^l = W^l z^(l−1) + b^l
-            let a = layer.weights.dot(&z) + &layer.biases;
+            // a^l = W^l z^(l−1) + b^l, with z^0 = x
+            let a = match zs.last() {
+                Some(z_prev) => layer.weights.dot(z_prev),
+                None => layer.weights.dot(&x),
+            } + &layer.biases;
             // z^l = f(a^l)
-            z = Array1::zeros(a.len());
+            let mut z = Array1::zeros(a.len());
             let n = a.len();
             layer.activation.apply_rows(
                 a.as_slice().expect("own array"),
                 z.as_slice_mut().expect("own array"),
                 n,
             );
+            zs.push(z);
         }
-        z
+        zs
     }
 
     /// Feedforward for a mini-batch `x` (`m × n_0`, one sample per row, `m ≤` the workspace's
@@ -268,16 +280,32 @@ impl<T: Float> Network<T> {
         self.feedforward_from(from, x, ws);
 
         let last = n_layers - 1;
-        let output = ws.z[last].slice(s![..m, ..]);
-        let total_cost = self.cost.total(ws.a[last].slice(s![..m, ..]), output, y);
+        let (a, output) = (ws.a[last].slice(s![..m, ..]), ws.z[last].slice(s![..m, ..]));
+        let total_cost = match &ws.sample_weights {
+            None => self.cost.total(a, output, y),
+            // Σ_x r_x C_x, one sample at a time.
+            Some(r) => {
+                assert_eq!(r.len(), m, "sample weights for another mini-batch");
+                (0..m).fold(T::zero(), |sum, i| {
+                    let row = s![i..i + 1, ..];
+                    sum + r[i] * self.cost.total(a.slice(row), output.slice(row), y.slice(row))
+                })
+            }
+        };
         // δ^L = ∂C_x/∂a^L (the cost knows its own formula)
         self.cost.output_delta(
             self.layers[last].activation,
-            ws.a[last].slice(s![..m, ..]),
+            a,
             output,
             y,
             ws.delta[last].slice_mut(s![..m, ..]),
         );
+        if let Some(r) = &ws.sample_weights {
+            // ∂(r_x C_x)/∂a^L = r_x δ^L_x.
+            for (mut row, &r) in ws.delta[last].rows_mut().into_iter().zip(r) {
+                row *= r;
+            }
+        }
         for l in (1..n_layers).rev() {
             let (before, from_l) = ws.delta.split_at_mut(l);
             let delta = from_l[0].slice(s![..m, ..]);
@@ -378,15 +406,22 @@ pub struct Gradients<T> {
 #[derive(Debug, Clone)]
 pub struct Workspace<T> {
     capacity: usize,
-    /// `a[l]`: `capacity × n_{l+1}`, weighted inputs of neuron layer `l + 1`.
-    pub a: Vec<Array2<T>>,
-    /// `z[l]`: `capacity × n_{l+1}`, activations of neuron layer `l + 1`.
-    pub z: Vec<Array2<T>>,
-    /// `delta[l]`: `capacity × n_{l+1}`, `∂C_x/∂a` of neuron layer `l + 1`.
-    pub delta: Vec<Array2<T>>,
+    // Stored beside `Network::layers`, so index `i` belongs to weight layer `i + 1` (the
+    // lecture's layer l = i + 1). Outside this file they are reached through
+    // `weighted_input(l)`, `activation(l)` and `delta(l)`, which take the lecture's `l`.
+    /// `a[i]`: `capacity × n_l`, the weighted inputs `a^l` of layer `l = i + 1`.
+    a: Vec<Array2<T>>,
+    /// `z[i]`: `capacity × n_l`, the activations `z^l` of layer `l = i + 1`.
+    z: Vec<Array2<T>>,
+    /// `delta[i]`: `capacity × n_l`, `δ^l = ∂C_x/∂a^l` of layer `l = i + 1`.
+    delta: Vec<Array2<T>>,
+    /// `grads.weights[i]`, `grads.biases[i]`: `∂C/∂W^l`, `∂C/∂b^l` of `Network::layers[i]`.
     pub grads: Gradients<T>,
     /// Dropout masks and dropped inputs, when training with dropout.
-    pub dropout: Option<Dropout<T>>,
+    dropout: Option<Dropout<T>>,
+    /// `r_x = s_x · m / Σ s` for the mini-batch's `m` samples with weights `s_x`, when they
+    /// are weighted (see [`Workspace::weigh_samples`]).
+    sample_weights: Option<Array1<T>>,
 }
 
 /// Inverted dropout's state for one mini-batch.
@@ -440,16 +475,51 @@ impl<T: Float> Workspace<T> {
                 biases: net.layers.iter().map(|l| Array1::zeros(l.biases.dim())).collect(),
             },
             dropout: None,
+            sample_weights: None,
         }
+    }
+
+    /// Weighs the next mini-batch's samples by `s` (scikit-learn's `sample_weight`): its
+    /// cost becomes `Σ_x s_x C_x / Σ_x s_x`. Every gradient already carries the mean's `1/m`,
+    /// so `δ^L` of sample `x` is scaled by `r_x = s_x · m / Σ s` and the rest follows by the
+    /// chain rule. A mini-batch whose weights sum to 0 teaches nothing.
+    pub fn weigh_samples(&mut self, s: impl ExactSizeIterator<Item = f32>) {
+        let m = s.len();
+        let s: Vec<f64> = s.map(f64::from).collect();
+        let sum: f64 = s.iter().sum();
+        let scale = if sum > 0.0 { m as f64 / sum } else { 0.0 };
+        self.sample_weights = Some(s.iter().map(|&w| T::from_f64_lossy(w * scale)).collect());
     }
 
     pub fn capacity(&self) -> usize {
         self.capacity
     }
 
-    /// The deltas of neuron layer `l + 1` for the first `m` samples.
-    pub fn delta_of(&self, l: usize, m: usize) -> ArrayView2<'_, T> {
-        self.delta[l].slice(s![..m, ..])
+    /// `a^l` of the lecture's layer `l` (1 = the first hidden layer, L = the output layer)
+    /// for the first `m` samples of the last mini-batch.
+    pub fn weighted_input(&self, l: usize, m: usize) -> ArrayView2<'_, T> {
+        self.a[l - 1].slice(s![..m, ..])
+    }
+
+    /// `z^l` of the lecture's layer `l` (1 … L) for the first `m` samples.
+    pub fn activation(&self, l: usize, m: usize) -> ArrayView2<'_, T> {
+        self.z[l - 1].slice(s![..m, ..])
+    }
+
+    /// `δ^l` of the lecture's layer `l` (1 … L) for the first `m` samples.
+    pub fn delta(&self, l: usize, m: usize) -> ArrayView2<'_, T> {
+        self.delta[l - 1].slice(s![..m, ..])
+    }
+
+    /// `a^1`, `z^1` and `δ^1` whole, to be written by the two-core stepper, which computes
+    /// the first layer's neurons in two halves.
+    pub(crate) fn first_layer_mut(&mut self) -> (&mut Array2<T>, &mut Array2<T>, &mut Array2<T>) {
+        (&mut self.a[0], &mut self.z[0], &mut self.delta[0])
+    }
+
+    /// Whether training with dropout (see [`Workspace::set_dropout`]).
+    pub fn has_dropout(&self) -> bool {
+        self.dropout.is_some()
     }
 
     /// The input to weight layer `l` for the mini-batch `x`: `x` itself, or the activations of

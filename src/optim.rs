@@ -274,7 +274,7 @@ impl<T: Float> Optim<T> {
         let (s, keep) = self.sgd_scales(m);
         let mut finite = true;
         for (l, layer) in net.layers.iter_mut().enumerate().skip(from) {
-            let (delta, z_prev) = (ws.delta_of(l, m), ws.input_of(l, x.reborrow()));
+            let (delta, z_prev) = (ws.delta(l + 1, m), ws.input_of(l, x.reborrow()));
             finite &= add_gradient(
                 s,
                 keep,
@@ -374,6 +374,9 @@ pub enum Schedule {
     /// scikit-learn's "adaptive": η ← η/5 each time the score (validation accuracy, or else
     /// the training cost) fails to improve for two epochs in a row.
     Adaptive,
+    /// scikit-learn's "invscaling": after `t` samples, `η = η₀ / (t + 1)^power_t`, set at
+    /// each epoch's start.
+    InvScaling { power_t: f64 },
 }
 
 impl Schedule {
@@ -382,6 +385,7 @@ impl Schedule {
             Schedule::Constant => "constant".into(),
             Schedule::Step { every, gamma } => format!("step:{every}:{gamma}"),
             Schedule::Adaptive => "adaptive".into(),
+            Schedule::InvScaling { power_t } => format!("invscaling:{power_t}"),
         }
     }
 }
@@ -399,12 +403,20 @@ impl FromStr for Schedule {
     fn from_str(s: &str) -> Result<Self, String> {
         let bad = || {
             format!(
-                "unknown schedule '{s}' (expected constant, adaptive, or step:EPOCHS:FACTOR like step:10:0.5)"
+                "unknown schedule '{s}' (expected constant, adaptive, step:EPOCHS:FACTOR like step:10:0.5, \
+                 or invscaling:POWER like invscaling:0.5)"
             )
         };
         match s {
             "constant" => Ok(Schedule::Constant),
             "adaptive" => Ok(Schedule::Adaptive),
+            _ if s.starts_with("invscaling:") => {
+                let power_t: f64 = s["invscaling:".len()..].parse().map_err(|_| bad())?;
+                if !(power_t >= 0.0 && power_t.is_finite()) {
+                    return Err(bad());
+                }
+                Ok(Schedule::InvScaling { power_t })
+            }
             _ => {
                 let rest = s.strip_prefix("step:").ok_or_else(bad)?;
                 let (every, gamma) = rest.split_once(':').ok_or_else(bad)?;

@@ -16,17 +16,20 @@ impl Perceptron {
         Perceptron { weights, bias }
     }
 
-    /// Step output: `1` if `w·x + b > 0`, else `0`.
-    pub fn output(&self, x: &[u8]) -> u8 {
+    /// The weighted input `w·x + b`.
+    pub fn sum(&self, x: &[u8]) -> f64 {
         assert_eq!(x.len(), self.weights.len(), "perceptron input size");
-        let a: f64 = self
-            .weights
+        self.weights
             .iter()
             .zip(x)
             .map(|(w, &xi)| w * f64::from(xi))
             .sum::<f64>()
-            + self.bias;
-        u8::from(a > 0.0)
+            + self.bias
+    }
+
+    /// Step output: `1` if `w·x + b > 0`, else `0`.
+    pub fn output(&self, x: &[u8]) -> u8 {
+        u8::from(self.sum(x) > 0.0)
     }
 
     /// The lecture's NAND: w1 = w2 = -2, b = 3.

@@ -116,7 +116,7 @@ fn through_activation<T: Float>(f: Activation, a: &Array1<T>, z: &Array1<T>, g: 
 }
 
 /// `∇_z C_x`, the cost's derivative by each output activation.
-fn cost_gradient<T: Float>(cost: Cost, z: &Array1<T>, y: ArrayView1<T>) -> Array1<T> {
+pub fn cost_gradient<T: Float>(cost: Cost, z: &Array1<T>, y: ArrayView1<T>) -> Array1<T> {
     let k = T::from_usize(z.len()).expect("output count fits the float type");
     Array1::from_shape_fn(z.len(), |j| match cost {
         // C_x = ½ Σ_j (y_j − z_j)²

@@ -218,3 +218,22 @@ fn the_parser_finds_grouped_and_nested_imports() {
         ]
     );
 }
+
+/// ARCHITECTURE.md's promise that each file can be read in one sitting.
+const MOST_LINES: usize = 700;
+
+#[test]
+fn no_library_or_binary_file_is_too_long_to_read() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    assert!(files.len() > 20, "found only {} files under src/", files.len());
+    let too_long: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            let n = std::fs::read_to_string(f).unwrap().lines().count();
+            (n > MOST_LINES).then(|| format!("{} ({n} lines)", f.display()))
+        })
+        .collect();
+    assert!(too_long.is_empty(), "over {MOST_LINES} lines: {too_long:?}");
+}

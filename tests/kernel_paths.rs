@@ -32,6 +32,7 @@ fn trained_bits(path: Kernel, threads: usize) -> Vec<u32> {
         labels: (0..n).map(|i| (i % 10) as u8).collect(),
         n_classes: 10,
         targets: Targets::Classes,
+        weights: None,
     };
     let mut optim = Optim::new(Optimizer::Sgd, 3.0, 0.0, &net);
     let config = TrainConfig {

@@ -121,6 +121,7 @@ fn an_sgd_step_through_train_equals_the_reference_step() {
                 labels: labels.clone(),
                 n_classes: n_out,
                 targets: Targets::Classes,
+                weights: None,
             };
             let eta = 0.5;
             let mut stepped = net.clone();

@@ -161,6 +161,80 @@ fn csv_regressor_and_npy_inputs() {
     assert!(stdout(&o).contains("task classify"), "{}", stdout(&o));
 }
 
+/// 300 houses priced around 500 (the newcomer's case): price = 50·rooms + 2.5·area − 1.2·age
+/// + 100 + noise, deterministic.
+fn houses_csv() -> String {
+    let mut out = String::from("rooms,area,age,price\n");
+    for i in 0..300usize {
+        let noise = ((i * 7919) % 1000) as f64 / 50.0 - 10.0;
+        let (rooms, area, age) = (1 + i % 6, 30.0 + (i * 37 % 170) as f64, (i * 13 % 80) as f64);
+        let price = 50.0 * rooms as f64 + 2.5 * area - 1.2 * age + 100.0 + noise;
+        writeln!(out, "{rooms},{area},{age},{price:.1}").unwrap();
+    }
+    out
+}
+
+/// The R² in `Test R² 0.9906 (MSE …) after epoch 83`.
+fn test_r2(out: &str) -> f64 {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("Test R²"))
+        .unwrap_or_else(|| panic!("{out}"));
+    line.split_whitespace().nth(2).unwrap().parse().unwrap()
+}
+
+#[test]
+fn regression_targets_in_their_own_units_are_learned_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("houses.csv");
+    std::fs::write(&csv, houses_csv()).unwrap();
+    let model = dir.path().join("houses.st");
+    let args = ["train", "--csv", s(&csv), "--target", "price", "--seed", "1"];
+    let o = mlp(&[&args[..], &["--save", s(&model)]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r2 = test_r2(&stdout(&o));
+    assert!(r2 >= 0.95, "standardised targets: R² {r2}\n{}", stdout(&o));
+
+    // Predictions come back in the target's units (the prices of the first rows).
+    let p = stdout(&mlp(&["predict", s(&model), s(&csv)]));
+    let first: f64 = p
+        .lines()
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let price: f64 = houses_csv()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .rsplit(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (first - price).abs() < 0.1 * price,
+        "predicted {first} for {price}"
+    );
+    let e: Value =
+        serde_json::from_str(&stdout(&mlp(&["eval", s(&model), "--csv", s(&csv), "--json"]))).unwrap();
+    assert!(e["r2"].as_f64().unwrap() >= 0.95, "{e}");
+
+    // Opting out learns raw prices, which the same run does not fit; the summary says what a
+    // negative R² means.
+    let o = mlp(&[&args[..], &["--no-standardize-target", "--epochs", "20"]].concat());
+    let out = stdout(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let raw = test_r2(&out);
+    assert!(raw < r2, "raw {raw} vs standardised {r2}");
+    if raw < 0.0 {
+        assert!(out.contains("worse than the mean"), "{out}");
+    }
+}
+
 #[test]
 fn missing_values_are_an_error_unless_dropped() {
     let dir = tempfile::tempdir().unwrap();

@@ -14,13 +14,22 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import _core
 
 # What a model file written from Python records about the labels, so that mlp.load gives the
 # same classes_ back (the file keeps class names as strings, which the CLI prints).
 LABEL_DTYPE_KEY = "python.classes_dtype"
+
+
+def _weights(sample_weight, X):
+    """``sample_weight`` as float32, one per row of ``X``, checked as scikit-learn checks it
+    (its shape, and no negative weight); ``None`` stays ``None``: every row counts once."""
+    if sample_weight is None:
+        return None
+    w = _check_sample_weight(sample_weight, X, dtype=np.float32, ensure_non_negative=True)
+    return np.ascontiguousarray(w, dtype=np.float32)
 
 _ACTIVATIONS = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
 
@@ -34,7 +43,7 @@ class _BaseMLP(BaseEstimator):
         "solver": [StrOptions({"adam", "sgd", "lbfgs"})],
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(numbers.Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "adaptive"})],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
         "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
         "power_t": [Interval(numbers.Real, 0, None, closed="left")],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -125,10 +134,6 @@ class _BaseMLP(BaseEstimator):
     def _core_params(self):
         """The hyper-parameters in the library's names (``mlp::estimator::Params``)."""
         self._validate_params()
-        if not self.shuffle:
-            raise ValueError(
-                "shuffle=False is not supported: mlp always shuffles each epoch's samples"
-            )
         sizes = self.hidden_layer_sizes
         sizes = [int(sizes)] if isinstance(sizes, numbers.Integral) else [int(s) for s in sizes]
         if any(s < 1 for s in sizes):
@@ -149,6 +154,8 @@ class _BaseMLP(BaseEstimator):
             alpha=float(self.alpha),
             batch_size=None if self.batch_size == "auto" else int(self.batch_size),
             learning_rate=self.learning_rate,
+            power_t=float(self.power_t),
+            shuffle=bool(self.shuffle),
             learning_rate_init=float(self.learning_rate_init),
             max_iter=int(self.max_iter),
             tol=float(self.tol),
@@ -303,12 +310,15 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     _core_class = _core.Classifier
     out_activation_ = "softmax"
 
-    def fit(self, X, y):
-        """Fits the network to ``X`` and the classes ``y``; returns ``self``."""
+    def fit(self, X, y, sample_weight=None):
+        """Fits the network to ``X`` and the classes ``y``, each row counting by its
+        ``sample_weight`` (class weights: ``sklearn.utils.class_weight.compute_sample_weight``);
+        returns ``self``."""
         continuing = self._continuing()
         params = self._core_params()
         X, y = validate_data(self, X, y, reset=not continuing, dtype=(np.float32, np.float64))
         X = np.ascontiguousarray(X, dtype=np.float32)
+        sample_weight = _weights(sample_weight, X)
         check_classification_targets(y)
         before = self._before_training(continuing)
         if continuing:
@@ -317,17 +327,19 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             self.classes_, codes = np.unique(y, return_inverse=True)
             self._core = None
         core = self._make_core(params)
-        core.fit(X, codes.astype(np.uint32).ravel(), self._on_epoch())
+        core.fit(X, codes.astype(np.uint32).ravel(), sample_weight, self._on_epoch())
         self._after_training(X.shape[0], before, incremental=False)
         return self
 
-    def partial_fit(self, X, y, classes=None):
-        """One epoch of the solver over ``(X, y)``; ``classes`` is required on the first call."""
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """One epoch of the solver over ``(X, y)``; ``classes`` is required on the first call
+        (the order of the arguments is scikit-learn 1.9's)."""
         self._check_stochastic()
         params = self._core_params()
         first = getattr(self, "_core", None) is None or not self._core.is_fitted()
         X, y = validate_data(self, X, y, reset=first, dtype=(np.float32, np.float64))
         X = np.ascontiguousarray(X, dtype=np.float32)
+        sample_weight = _weights(sample_weight, X)
         check_classification_targets(y)
         if first:
             if classes is None:
@@ -342,7 +354,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         before = self._before_training(not first)
         core = self._make_core(params)
         core.partial_fit(
-            X, codes, len(self.classes_) if first else None, self._on_epoch()
+            X, codes, len(self.classes_) if first else None, sample_weight, self._on_epoch()
         )
         self._after_training(X.shape[0], before, incremental=True)
         return self
@@ -404,23 +416,25 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self._y_1d = y.ndim == 1
         return np.ascontiguousarray(y.reshape(len(y), -1))
 
-    def fit(self, X, y):
-        """Fits the network to ``X`` and the targets ``y`` (1-D or 2-D); returns ``self``."""
+    def fit(self, X, y, sample_weight=None):
+        """Fits the network to ``X`` and the targets ``y`` (1-D or 2-D), each row counting by
+        its ``sample_weight``; returns ``self``."""
         continuing = self._continuing()
         params = self._core_params()
         X, y = validate_data(
             self, X, y, reset=not continuing, dtype=(np.float32, np.float64), multi_output=True, y_numeric=True
         )
         X = np.ascontiguousarray(X, dtype=np.float32)
+        sample_weight = _weights(sample_weight, X)
         before = self._before_training(continuing)
         if not continuing:
             self._core = None
         core = self._make_core(params)
-        core.fit(X, self._targets(y), self._on_epoch())
+        core.fit(X, self._targets(y), sample_weight, self._on_epoch())
         self._after_training(X.shape[0], before, incremental=False)
         return self
 
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y, sample_weight=None):
         """One epoch of the solver over ``(X, y)``."""
         self._check_stochastic()
         params = self._core_params()
@@ -429,9 +443,10 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             self, X, y, reset=first, dtype=(np.float32, np.float64), multi_output=True, y_numeric=True
         )
         X = np.ascontiguousarray(X, dtype=np.float32)
+        sample_weight = _weights(sample_weight, X)
         before = self._before_training(not first)
         core = self._make_core(params)
-        core.partial_fit(X, self._targets(y), self._on_epoch())
+        core.partial_fit(X, self._targets(y), sample_weight, self._on_epoch())
         self._after_training(X.shape[0], before, incremental=True)
         return self
 

@@ -53,6 +53,7 @@ fn dataset(x: ArrayView2<'_, f64>, y: &[i64], outputs: usize) -> PyResult<Datase
         labels,
         n_classes: outputs,
         targets: Targets::Classes,
+        weights: None,
     })
 }
 

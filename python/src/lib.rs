@@ -24,8 +24,17 @@ use std::sync::Mutex;
 fn py_err(e: Error) -> PyErr {
     match e {
         Error::Io { .. } | Error::NotFound { .. } => PyOSError::new_err(e.to_string()),
+        // The parameter a scikit-learn user would lower.
+        Error::Diverged { .. } | Error::Stalled { .. } => {
+            PyValueError::new_err(format!("{e} (learning_rate_init)"))
+        }
         _ => PyValueError::new_err(e.to_string()),
     }
+}
+
+/// A `sample_weight` array as the library takes it (checked there: length, sign, finiteness).
+fn weights(w: Option<PyReadonlyArray1<'_, f32>>) -> PyResult<Option<Vec<f32>>> {
+    Ok(w.map(|w| w.as_array().to_vec()))
 }
 
 /// Runs `f` without the GIL; a panic becomes a `RuntimeError` rather than crossing into Python.
@@ -83,9 +92,14 @@ fn params(kw: &Bound<'_, PyDict>) -> PyResult<Params> {
             )));
         }
     };
+    // scikit-learn reads `learning_rate` (and `power_t`) for the sgd solver only.
     let schedule = match get(kw, "learning_rate", "constant".to_string())?.as_str() {
+        _ if solver_name != "sgd" => Schedule::Constant,
         "constant" => Schedule::Constant,
         "adaptive" => Schedule::Adaptive,
+        "invscaling" => Schedule::InvScaling {
+            power_t: get(kw, "power_t", 0.5)?,
+        },
         other => parse("learning_rate", other)?,
     };
     let activation: String = get(kw, "activation", "relu".to_string())?;
@@ -106,6 +120,7 @@ fn params(kw: &Bound<'_, PyDict>) -> PyResult<Params> {
         init: parse::<Init>("init", &init)?,
         random_state: get(kw, "random_state", d.random_state)?,
         schedule,
+        shuffle: get(kw, "shuffle", d.shuffle)?,
         dropout: get(kw, "dropout", d.dropout)?,
         input_dropout: get(kw, "input_dropout", d.input_dropout)?,
         warm_start: get(kw, "warm_start", d.warm_start)?,
@@ -248,36 +263,40 @@ impl Classifier {
 
     /// Trains on rows `x` and class codes `y`; `on_epoch(epoch, loss, validation_score)`
     /// after every epoch.
-    #[pyo3(signature = (x, y, on_epoch=None))]
+    #[pyo3(signature = (x, y, sample_weight=None, on_epoch=None))]
     fn fit(
         &mut self,
         py: Python<'_>,
         x: PyReadonlyArray2<'_, f32>,
         y: PyReadonlyArray1<'_, u32>,
+        sample_weight: Option<PyReadonlyArray1<'_, f32>>,
         on_epoch: Option<Py<PyAny>>,
     ) -> PyResult<()> {
         let (x, y) = (x.as_array(), y.as_slice()?.to_vec());
+        let w = weights(sample_weight)?;
         let raised = Mutex::new(None);
         let inner = &mut self.inner;
         let result = detached(py, || {
             inner
-                .fit_watched(x, &y, None, self::on_epoch(on_epoch.as_ref(), &raised))
+                .fit_watched(x, &y, w.as_deref(), None, self::on_epoch(on_epoch.as_ref(), &raised))
                 .map(drop)
         });
         finish(result, raised)
     }
 
     /// One epoch; `n_classes` on the first call fixes the classes as `0..n_classes`.
-    #[pyo3(signature = (x, y, n_classes=None, on_epoch=None))]
+    #[pyo3(signature = (x, y, n_classes=None, sample_weight=None, on_epoch=None))]
     fn partial_fit(
         &mut self,
         py: Python<'_>,
         x: PyReadonlyArray2<'_, f32>,
         y: PyReadonlyArray1<'_, u32>,
         n_classes: Option<u32>,
+        sample_weight: Option<PyReadonlyArray1<'_, f32>>,
         on_epoch: Option<Py<PyAny>>,
     ) -> PyResult<()> {
         let (x, y) = (x.as_array(), y.as_slice()?.to_vec());
+        let w = weights(sample_weight)?;
         let classes: Option<Vec<u32>> = n_classes.map(|k| (0..k).collect());
         let raised = Mutex::new(None);
         let inner = &mut self.inner;
@@ -287,6 +306,7 @@ impl Classifier {
                     x,
                     &y,
                     classes.as_deref(),
+                    w.as_deref(),
                     self::on_epoch(on_epoch.as_ref(), &raised),
                 )
                 .map(drop)
@@ -370,39 +390,43 @@ impl Regressor {
         Ok(())
     }
 
-    #[pyo3(signature = (x, y, on_epoch=None))]
+    #[pyo3(signature = (x, y, sample_weight=None, on_epoch=None))]
     fn fit(
         &mut self,
         py: Python<'_>,
         x: PyReadonlyArray2<'_, f32>,
         y: PyReadonlyArray2<'_, f32>,
+        sample_weight: Option<PyReadonlyArray1<'_, f32>>,
         on_epoch: Option<Py<PyAny>>,
     ) -> PyResult<()> {
         let (x, y) = (x.as_array(), y.as_array());
+        let w = weights(sample_weight)?;
         let raised = Mutex::new(None);
         let inner = &mut self.inner;
         let result = detached(py, || {
             inner
-                .fit_watched(x, y, None, self::on_epoch(on_epoch.as_ref(), &raised))
+                .fit_watched(x, y, w.as_deref(), None, self::on_epoch(on_epoch.as_ref(), &raised))
                 .map(drop)
         });
         finish(result, raised)
     }
 
-    #[pyo3(signature = (x, y, on_epoch=None))]
+    #[pyo3(signature = (x, y, sample_weight=None, on_epoch=None))]
     fn partial_fit(
         &mut self,
         py: Python<'_>,
         x: PyReadonlyArray2<'_, f32>,
         y: PyReadonlyArray2<'_, f32>,
+        sample_weight: Option<PyReadonlyArray1<'_, f32>>,
         on_epoch: Option<Py<PyAny>>,
     ) -> PyResult<()> {
         let (x, y) = (x.as_array(), y.as_array());
+        let w = weights(sample_weight)?;
         let raised = Mutex::new(None);
         let inner = &mut self.inner;
         let result = detached(py, || {
             inner
-                .partial_fit_watched(x, y, self::on_epoch(on_epoch.as_ref(), &raised))
+                .partial_fit_watched(x, y, w.as_deref(), self::on_epoch(on_epoch.as_ref(), &raised))
                 .map(drop)
         });
         finish(result, raised)

@@ -181,7 +181,7 @@ def test_an_exception_in_a_callback_stops_the_fit_and_keeps_the_finished_epochs(
 
     core = clf._core
     with pytest.raises(KeyboardInterrupt):
-        core.fit(np.ascontiguousarray(Xtr, dtype=np.float32), ytr.astype(np.uint32), stop)
+        core.fit(np.ascontiguousarray(Xtr, dtype=np.float32), ytr.astype(np.uint32), on_epoch=stop)
     assert calls == [1]
     assert core.is_fitted()
     assert core.predict_proba(np.ascontiguousarray(Xtr[:2], dtype=np.float32)).shape == (2, 10)

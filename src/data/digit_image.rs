@@ -31,6 +31,26 @@ pub fn load_digit(path: &Path) -> Result<Vec<f32>> {
     digit_from_image(&img).map_err(|m| Error::Invalid(format!("{}: {m}", path.display())))
 }
 
+/// Converts grey levels (`width × height`, row by row, ink = 1, paper = 0: a drawing on a
+/// canvas) to MNIST's form by the same steps as a picture file.
+pub fn digit_from_pixels(pixels: &[f32], width: u32, height: u32) -> Result<Vec<f32>, String> {
+    if pixels.len() != width as usize * height as usize {
+        return Err(format!(
+            "expected {width}×{height} = {} pixels, got {}",
+            width as usize * height as usize,
+            pixels.len()
+        ));
+    }
+    if let Some(i) = pixels.iter().position(|p| !(0.0..=1.0).contains(p)) {
+        return Err(format!("pixel {i} is {}; grey levels are in [0, 1]", pixels[i]));
+    }
+    let img = ImageBuffer::from_fn(width, height, |x, y| {
+        let v = pixels[(y * width + x) as usize];
+        image::Rgb([v, v, v])
+    });
+    digit_from_image(&DynamicImage::ImageRgb32F(img))
+}
+
 /// Converts a decoded image to MNIST's form; the error says why it could not.
 pub fn digit_from_image(img: &DynamicImage) -> Result<Vec<f32>, String> {
     let (w, h) = img.dimensions();

@@ -103,5 +103,6 @@ pub fn from_idx(images_path: &Path, images: Idx, labels_path: &Path, labels: Idx
         labels: labels.data,
         n_classes: N_CLASSES,
         targets: super::Targets::Classes,
+        weights: None,
     })
 }

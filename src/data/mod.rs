@@ -46,6 +46,9 @@ pub struct Dataset {
     pub labels: Vec<u8>,
     pub n_classes: usize,
     pub targets: Targets,
+    /// Each sample's weight `s_x` in the cost (scikit-learn's `sample_weight`): a mini-batch's
+    /// cost is `Σ_x s_x C_x / Σ_x s_x`. `None`: every sample counts the same.
+    pub weights: Option<Vec<f32>>,
 }
 
 impl Dataset {
@@ -159,6 +162,10 @@ impl Dataset {
                 Targets::Values(v) => Targets::Values(v.select(ndarray::Axis(0), indices)),
                 t => t.clone(),
             },
+            weights: self
+                .weights
+                .as_ref()
+                .map(|w| indices.iter().map(|&i| w[i]).collect()),
         }
     }
 
@@ -214,6 +221,7 @@ mod tests {
             labels: (0..20).map(|i| (i % 3) as u8).collect(),
             n_classes: 3,
             targets: Targets::Classes,
+            weights: None,
         };
         let (train, val) = d.split_validation(0.25, 7).unwrap();
         let val = val.unwrap();
@@ -245,6 +253,7 @@ mod tests {
             labels: vec![2, 0, 1],
             n_classes: 3,
             targets: Targets::Classes,
+            weights: None,
         };
         let mut x = Array2::<f64>::from_elem((3, 2), 9.0);
         let mut y = Array2::<f64>::from_elem((3, 3), 9.0);

@@ -1,6 +1,8 @@
-//! Input standardisation: `x' = (x − μ) / s`, with each feature's mean `μ` and standard
-//! deviation `s` learned on the training data (scikit-learn's `StandardScaler`) and stored
-//! with the model, so predictions see inputs scaled exactly as training did.
+//! Standardisation: `x' = (x − μ) / s`, with each column's mean `μ` and standard deviation
+//! `s` learned on the training data (scikit-learn's `StandardScaler`) and stored with the
+//! model, so predictions see inputs scaled exactly as training did. A regressor's targets are
+//! standardised the same way, and its outputs mapped back by `y = s·y' + μ`
+//! (scikit-learn's `TransformedTargetRegressor`).
 
 use crate::error::{Error, Result};
 use ndarray::{Array1, ArrayView2, ArrayViewMut2, Axis, Zip};
@@ -52,6 +54,24 @@ impl Standardizer {
         Ok(())
     }
 
+    /// Maps standardised rows back to the original units in place: `x = s·x' + μ`.
+    pub fn inverse_inplace(&self, mut x: ArrayViewMut2<f32>) -> Result<()> {
+        if x.ncols() != self.mean.len() {
+            return Err(Error::Mismatch(format!(
+                "the standardiser was fitted on {} columns but the data has {}",
+                self.mean.len(),
+                x.ncols()
+            )));
+        }
+        for mut row in x.rows_mut() {
+            Zip::from(&mut row)
+                .and(&self.mean)
+                .and(&self.scale)
+                .for_each(|v, &m, &s| *v = *v * s + m);
+        }
+        Ok(())
+    }
+
     /// A standardised copy of `x`.
     pub fn transform(&self, x: ArrayView2<f32>) -> Result<ndarray::Array2<f32>> {
         let mut out = x.to_owned();
@@ -82,6 +102,13 @@ mod tests {
             );
         }
         assert_eq!(t.column(2), array![0.0, 0.0, 0.0]);
+        let mut back = t.clone();
+        s.inverse_inplace(back.view_mut()).unwrap();
+        assert!(
+            back.iter()
+                .zip(&x)
+                .all(|(b, x)| (b - x).abs() <= 1e-5 * x.abs().max(1.0))
+        );
         assert!(s.transform(array![[1.0f32, 2.0]].view()).is_err());
     }
 }

@@ -373,6 +373,7 @@ impl Tabular {
                     labels,
                     n_classes,
                     targets: Targets::Classes,
+                    weights: None,
                 };
                 Ok((data, classes))
             }
@@ -384,6 +385,7 @@ impl Tabular {
                     labels: Vec::new(),
                     n_classes: 0,
                     targets: Targets::Values(Array2::from_shape_vec((n, 1), values).expect("n values")),
+                    weights: None,
                 };
                 Ok((data, Vec::new()))
             }

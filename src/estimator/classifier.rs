@@ -1,6 +1,6 @@
 //! [`MlpClassifier`]: softmax output, log-likelihood cost, classes of any ordered type.
 
-use super::shared::{Core, OnEpoch, Params, Watch, blank, check_rows};
+use super::shared::{Core, OnEpoch, Params, Watch, blank, check_rows, weighted};
 use crate::activation::Activation;
 use crate::data::tabular::Task;
 use crate::data::{Dataset, Features, Targets};
@@ -106,28 +106,31 @@ impl<L: Clone + Ord> MlpClassifier<L> {
             labels: self.labels(y)?,
             n_classes: self.classes.len(),
             targets: Targets::Classes,
+            weights: None,
         })
     }
 
     /// Trains a new network on `x` (`n × d`) and the class of each row `y`, from scratch
     /// (with `warm_start`: up to `max_iter` more epochs of the fitted one).
     pub fn fit(&mut self, x: ArrayView2<f32>, y: &[L]) -> Result<&mut Self> {
-        self.fit_watched(x, y, None, Box::new(|_| Ok(())))
+        self.fit_watched(x, y, None, None, Box::new(|_| Ok(())))
     }
 
     /// [`fit`](Self::fit), scoring `test` (features and classes) after every epoch and
     /// calling `on_epoch` with each epoch's report (a command line's progress lines).
+    /// Each row counts in the cost by its `sample_weight` (scikit-learn's), when given.
     pub fn fit_watched(
         &mut self,
         x: ArrayView2<f32>,
         y: &[L],
+        sample_weight: Option<&[f32]>,
         test: Option<(ArrayView2<f32>, &[L])>,
         on_epoch: OnEpoch<'_>,
     ) -> Result<&mut Self> {
         if !(self.core.params.warm_start && self.core.fitted.is_some()) {
             self.learn_classes(y)?;
         }
-        let data = self.dataset(x, y)?;
+        let data = weighted(self.dataset(x, y)?, sample_weight)?;
         let test = test.map(|(xt, yt)| self.dataset(xt, yt)).transpose()?;
         self.core
             .fit_or_continue(data, blank(Task::Classify), Some(Watch { test, on_epoch }))?;
@@ -137,16 +140,18 @@ impl<L: Clone + Ord> MlpClassifier<L> {
     /// One more epoch over `(x, y)`; the first call sets up the network (and learns the
     /// classes and the standardisation from this data).
     pub fn partial_fit(&mut self, x: ArrayView2<f32>, y: &[L]) -> Result<&mut Self> {
-        self.partial_fit_watched(x, y, None, Box::new(|_| Ok(())))
+        self.partial_fit_watched(x, y, None, None, Box::new(|_| Ok(())))
     }
 
     /// [`partial_fit`](Self::partial_fit) with the classes given up front (scikit-learn's
-    /// `classes=`: the first batch need not hold every class), telling `on_epoch`.
+    /// `classes=`: the first batch need not hold every class), the rows weighted by
+    /// `sample_weight` when given, telling `on_epoch`.
     pub fn partial_fit_watched(
         &mut self,
         x: ArrayView2<f32>,
         y: &[L],
         classes: Option<&[L]>,
+        sample_weight: Option<&[f32]>,
         on_epoch: OnEpoch<'_>,
     ) -> Result<&mut Self> {
         if self.core.fitted.is_none() {
@@ -165,7 +170,7 @@ impl<L: Clone + Ord> MlpClassifier<L> {
                 "classes differ from those of the first partial_fit call".into(),
             ));
         }
-        let data = self.dataset(x, y)?;
+        let data = weighted(self.dataset(x, y)?, sample_weight)?;
         let watch = Watch { test: None, on_epoch };
         self.core.partial_fit(data, blank(Task::Classify), Some(watch))?;
         Ok(self)

@@ -1,6 +1,6 @@
 //! [`MlpRegressor`]: identity output, mean squared error, one or more targets.
 
-use super::shared::{Core, OnEpoch, Params, Watch, blank, check_rows, r2_score, targets_2d};
+use super::shared::{Core, OnEpoch, Params, Watch, blank, check_rows, r2_score, targets_2d, weighted};
 use crate::activation::Activation;
 use crate::data::tabular::Task;
 use crate::data::{Dataset, Features, Targets};
@@ -49,6 +49,7 @@ impl MlpRegressor {
             labels: Vec::new(),
             n_classes: 0,
             targets: Targets::Values(y),
+            weights: None,
         })
     }
 
@@ -61,14 +62,16 @@ impl MlpRegressor {
 
     /// [`fit`](Self::fit), scoring `test` after every epoch (the report's `test_error` is
     /// the mean squared error per output) and calling `on_epoch` with each epoch's report.
+    /// Each row counts in the cost by its `sample_weight` (scikit-learn's), when given.
     pub fn fit_watched<D: Dimension>(
         &mut self,
         x: ArrayView2<f32>,
         y: ArrayView<f32, D>,
+        sample_weight: Option<&[f32]>,
         test: Option<(ArrayView2<f32>, ArrayView<f32, D>)>,
         on_epoch: OnEpoch<'_>,
     ) -> Result<&mut Self> {
-        let data = Self::dataset(x, y)?;
+        let data = weighted(Self::dataset(x, y)?, sample_weight)?;
         let test = test.map(|(xt, yt)| Self::dataset(xt, yt)).transpose()?;
         self.core
             .fit_or_continue(data, blank(Task::Regress), Some(Watch { test, on_epoch }))?;
@@ -81,17 +84,19 @@ impl MlpRegressor {
         x: ArrayView2<f32>,
         y: ArrayView<f32, D>,
     ) -> Result<&mut Self> {
-        self.partial_fit_watched(x, y, Box::new(|_| Ok(())))
+        self.partial_fit_watched(x, y, None, Box::new(|_| Ok(())))
     }
 
-    /// [`partial_fit`](Self::partial_fit), telling `on_epoch` of the epoch.
+    /// [`partial_fit`](Self::partial_fit), the rows weighted by `sample_weight` when given,
+    /// telling `on_epoch` of the epoch.
     pub fn partial_fit_watched<D: Dimension>(
         &mut self,
         x: ArrayView2<f32>,
         y: ArrayView<f32, D>,
+        sample_weight: Option<&[f32]>,
         on_epoch: OnEpoch<'_>,
     ) -> Result<&mut Self> {
-        let data = Self::dataset(x, y)?;
+        let data = weighted(Self::dataset(x, y)?, sample_weight)?;
         let watch = Watch { test: None, on_epoch };
         self.core.partial_fit(data, blank(Task::Regress), Some(watch))?;
         Ok(self)

@@ -49,9 +49,11 @@ pub struct Params {
     pub init: Init,
     /// Seeds the initial weights, the shuffles and the validation split. Default 0.
     pub random_state: u64,
-    /// How η changes between epochs (scikit-learn's `learning_rate`: constant or adaptive).
-    /// Default constant.
+    /// How η changes between epochs (scikit-learn's `learning_rate`: constant, adaptive or
+    /// invscaling). Default constant.
     pub schedule: Schedule,
+    /// Shuffle the samples each epoch. Default true.
+    pub shuffle: bool,
     /// Drop probability of each hidden neuron, and of each input, in training (inverted
     /// dropout). Default 0.
     pub dropout: f64,
@@ -86,6 +88,7 @@ impl Default for Params {
             init: Init::Glorot,
             random_state: 0,
             schedule: Schedule::Constant,
+            shuffle: true,
             dropout: 0.0,
             input_dropout: 0.0,
             warm_start: false,
@@ -235,6 +238,7 @@ impl Core {
             seed: p.random_state,
             tol: p.tol,
             schedule: p.schedule,
+            shuffle: p.shuffle,
             dropout: p.dropout,
             input_dropout: p.input_dropout,
             ..TrainConfig::default()
@@ -411,7 +415,36 @@ pub(crate) fn blank(task: Task) -> Model {
         features: Vec::new(),
         target: String::new(),
         standardizer: None,
+        target_standardizer: None,
     }
+}
+
+/// `data` with each row weighted by `sample_weight`: one finite, non-negative weight per row,
+/// not all zero (scikit-learn's rules).
+pub(crate) fn weighted(mut data: Dataset, sample_weight: Option<&[f32]>) -> Result<Dataset> {
+    let Some(w) = sample_weight else {
+        return Ok(data);
+    };
+    if w.len() != data.len() {
+        return Err(Error::Mismatch(format!(
+            "sample_weight has {} values for {} rows",
+            w.len(),
+            data.len()
+        )));
+    }
+    if let Some(i) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+        return Err(Error::Invalid(format!(
+            "sample_weight[{i}] is {}; weights must be finite and 0 or more",
+            w[i]
+        )));
+    }
+    if w.iter().all(|&v| v == 0.0) {
+        return Err(Error::Invalid(
+            "every sample_weight is 0: nothing to learn from".into(),
+        ));
+    }
+    data.weights = Some(w.to_vec());
+    Ok(data)
 }
 
 pub(crate) fn check_rows(x: ArrayView2<f32>, n_targets: usize) -> Result<()> {

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::error::Error;
-use ndarray::{Array1, Array2, array};
+use ndarray::{Array1, Array2, ArrayView2, array};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -154,12 +154,12 @@ fn partial_fit_takes_classes_absent_from_the_first_batch() {
     let (x, y) = blobs(90, 7);
     let mut clf = MlpClassifier::new().hidden_layer_sizes(&[4]);
     let classes = ["blue", "green", "red", "yellow"].map(String::from);
-    clf.partial_fit_watched(x.view(), &y, Some(&classes), Box::new(|_| Ok(())))
+    clf.partial_fit_watched(x.view(), &y, Some(&classes), None, Box::new(|_| Ok(())))
         .unwrap();
     assert_eq!(clf.classes(), classes);
     assert_eq!(clf.predict_proba(x.view()).unwrap().ncols(), 4);
     let e = clf
-        .partial_fit_watched(x.view(), &y, Some(&classes[..3]), Box::new(|_| Ok(())))
+        .partial_fit_watched(x.view(), &y, Some(&classes[..3]), None, Box::new(|_| Ok(())))
         .unwrap_err();
     assert!(e.to_string().contains("classes differ"), "{e}");
 }
@@ -173,6 +173,7 @@ fn an_error_from_on_epoch_stops_training_and_keeps_the_finished_epochs() {
         .fit_watched(
             x.view(),
             &y,
+            None,
             None,
             Box::new(|r| {
                 seen = r.epoch;
@@ -202,4 +203,52 @@ fn a_saved_model_adopted_predicts_the_same() {
     );
     let reg = MlpRegressor::from_model(Params::default(), clf.model().unwrap().clone());
     assert!(reg.is_err(), "a classifier's model is not a regressor");
+}
+
+#[test]
+fn sample_weights_count_each_row_as_that_many_copies_in_the_cost() {
+    // L-BFGS over the whole set is deterministic: weighting rows by 2 minimises the same
+    // objective as listing them twice (α = 0: no penalty to scale). Ten iterations: later
+    // ones amplify the different summation orders of the two.
+    let (x, y) = blobs(60, 11);
+    let twice: Vec<usize> = (0..60).chain(0..20).collect();
+    let x2 = x.select(ndarray::Axis(0), &twice);
+    let y2: Vec<String> = twice.iter().map(|&i| y[i].clone()).collect();
+    let w: Vec<f32> = (0..60).map(|i| if i < 20 { 2.0 } else { 1.0 }).collect();
+    let fit = |x: ArrayView2<f32>, y: &[String], w: Option<&[f32]>| {
+        // Standardisation off: it would otherwise be fitted on the copies too.
+        let mut clf = MlpClassifier::new().with_params(Params {
+            hidden_layer_sizes: vec![5],
+            alpha: 0.0,
+            max_iter: 10,
+            lbfgs: true,
+            standardize: false,
+            ..Params::default()
+        });
+        clf.fit_watched(x, y, w, None, Box::new(|_| Ok(()))).unwrap();
+        clf.predict_proba(x.slice(ndarray::s![..60, ..])).unwrap()
+    };
+    let weighted = fit(x.view(), &y, Some(&w));
+    let copied = fit(x2.view(), &y2, None);
+    let unweighted = fit(x.view(), &y, None);
+    let gap =
+        |a: &Array2<f32>, b: &Array2<f32>| a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
+    assert!(
+        gap(&weighted, &copied) < 1e-3,
+        "weighted vs copied: {}",
+        gap(&weighted, &copied)
+    );
+    assert!(gap(&weighted, &unweighted) > 1e-3, "the weights changed nothing");
+
+    let mut clf = MlpClassifier::new();
+    for (bad, needle) in [
+        (vec![1.0; 59], "59 values for 60 rows"),
+        ([vec![-1.0], vec![1.0; 59]].concat(), "sample_weight[0] is -1"),
+        (vec![0.0; 60], "every sample_weight is 0"),
+    ] {
+        let e = clf
+            .fit_watched(x.view(), &y, Some(&bad), None, Box::new(|_| Ok(())))
+            .unwrap_err();
+        assert!(e.to_string().contains(needle), "{e}");
+    }
 }

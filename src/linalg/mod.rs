@@ -504,6 +504,7 @@ mod tests {
             labels: vec![0; 7],
             n_classes: 1,
             targets: Targets::Classes,
+            weights: None,
         };
         let inputs: Vec<Vec<u32>> = paths
             .iter()

@@ -26,6 +26,8 @@ pub struct TrainConfig {
     pub seed: u64,
     /// The least gain in score that counts as an improvement (early stopping, adaptive).
     pub tol: f64,
+    /// Shuffle the samples at each epoch's start (else every epoch walks them in order).
+    pub shuffle: bool,
 }
 
 impl Default for TrainConfig {
@@ -40,6 +42,7 @@ impl Default for TrainConfig {
             early_stopping: None,
             seed: 0,
             tol: 1e-4,
+            shuffle: true,
         }
     }
 }

@@ -75,12 +75,14 @@ pub fn train<T: Float>(
     let mut batches = Batches::new(sets.train, m);
     while progress.epoch < config.epochs && !progress.stopped_early {
         let epoch = progress.epoch + 1;
-        record::schedule_eta(optim, config, epoch);
+        record::schedule_eta(optim, config, epoch, sets.train.len());
         let start = Instant::now();
         // The epoch's shuffle comes from the stream as it was at the epoch's start, so a
         // resumed epoch gets the same order.
         progress.rng = progress.epoch_rng.clone();
-        batches.shuffle(&mut progress.rng);
+        if config.shuffle {
+            batches.shuffle(&mut progress.rng);
+        }
         run_epoch(net, &batches, &mut ws, config, optim, progress, &mut on_event)?;
         let seconds = start.elapsed().as_secs_f64();
         let report = evaluate_epoch(net, sets, progress, optim, seconds)?;
@@ -133,6 +135,7 @@ fn run_epoch<T: Float>(
             for b in from..total {
                 let batch = b + 1;
                 let k = batches.fill(b, x.view_mut(), y.view_mut());
+                batches.weigh(b, ws);
                 walk::draw_masks(ws, config.seed, epoch, batch);
                 let (xk, yk) = (x.slice(s![..k, ..]), y.slice(s![..k, ..]));
                 let (cost, finite) = stepper.step(net, optim, b, xk, yk, ws);

@@ -94,9 +94,21 @@ impl Progress {
 
 /// η for `epoch` (from 1) under a step schedule: `η₀ γ^⌊(epoch−1)/every⌋`, from the
 /// optimizer's initial rate. Other schedules leave η as it is.
-pub(crate) fn schedule_eta<T>(optim: &mut Optim<T>, config: &TrainConfig, epoch: usize) {
-    if let Schedule::Step { every, gamma } = config.schedule {
-        optim.eta = optim.initial_eta * gamma.powi(((epoch - 1) / every) as i32);
+pub(crate) fn schedule_eta<T>(optim: &mut Optim<T>, config: &TrainConfig, epoch: usize, samples: usize) {
+    match config.schedule {
+        Schedule::Step { every, gamma } => {
+            optim.eta = optim.initial_eta * gamma.powi(((epoch - 1) / every) as i32);
+        }
+        Schedule::InvScaling { power_t } => {
+            // As scikit-learn: η₀ in the first epoch; then t counts the samples seen so far.
+            let t = if epoch == 1 {
+                0.0
+            } else {
+                ((epoch - 1) * samples) as f64
+            };
+            optim.eta = optim.initial_eta / (t + 1.0).powf(power_t);
+        }
+        Schedule::Constant | Schedule::Adaptive => {}
     }
 }
 

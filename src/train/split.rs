@@ -46,7 +46,7 @@ pub(crate) fn applies<T: Float>(net: &Network<T>, optim: &Optim<T>, ws: &Workspa
     let first = &net.layers[0];
     let macs = m * first.weights.len();
     optim.rule == Optimizer::Sgd
-        && ws.dropout.is_none()
+        && !ws.has_dropout()
         && net.layers.len() >= 2
         && first.neurons() >= 2
         && first.activation != Activation::Softmax
@@ -319,14 +319,15 @@ impl<T: Float> Pair<'_, T> {
         {
             // a^1 and z^1 of all the neurons, for the layers after and for δ^1.
             let ex = lock(&shared.exchange);
-            for (all, mine, theirs) in [(&mut ws.a[0], &self.a, &ex.a), (&mut ws.z[0], &self.z, &ex.z)] {
+            let (a1, z1, _) = ws.first_layer_mut();
+            for (all, mine, theirs) in [(a1, &self.a, &ex.a), (z1, &self.z, &ex.z)] {
                 join_columns(all, mine, theirs, k);
             }
         }
         let cost = net.deltas_from(1, x, y, ws);
         {
             let mut ex = lock(&shared.exchange);
-            for (theirs, all) in ex.delta.outer_iter_mut().zip(ws.delta[0].outer_iter()).take(k) {
+            for (theirs, all) in ex.delta.outer_iter_mut().zip(ws.delta(1, k).outer_iter()) {
                 let theirs = theirs.into_slice().expect("row-major buffer");
                 theirs.copy_from_slice(&all.as_slice().expect("row-major buffer")[split..]);
             }
@@ -341,7 +342,7 @@ impl<T: Float> Pair<'_, T> {
         finite &= add_gradient(
             s,
             keep,
-            ws.delta[0].slice(s![..k, ..split]),
+            ws.delta(1, k).slice(s![.., ..split]),
             x,
             first.weights.slice_mut(s![..split, ..]),
             first.biases.slice_mut(s![..split]),

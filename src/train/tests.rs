@@ -16,6 +16,7 @@ fn data() -> Dataset {
         labels: (0..40).map(|i| (i % 3) as u8).collect(),
         n_classes: 3,
         targets: crate::data::Targets::Classes,
+        weights: None,
     }
 }
 
@@ -43,6 +44,8 @@ fn a_non_finite_weight_stops_training_at_once() {
         test: None,
     };
     let err = train(&mut net, sets, &config, &mut optim, &mut progress, |_| Ok(())).unwrap_err();
+    // A library user never typed a flag: the message names none (the binary adds `--eta`).
+    assert!(!err.to_string().contains("--"), "{err}");
     match err {
         Error::Diverged {
             epoch: 1, batch: 1, ..
@@ -110,6 +113,106 @@ fn early_stopping_stops_when_validation_stalls() {
     );
 }
 
+#[test]
+fn sample_weights_of_one_change_no_bit_and_others_weigh_in() {
+    let config = TrainConfig {
+        epochs: 3,
+        batch_size: 8,
+        ..TrainConfig::default()
+    };
+    let run = |weights: Option<Vec<f32>>| {
+        let d = Dataset { weights, ..data() };
+        let sets = Sets {
+            train: &d,
+            validation: None,
+            test: None,
+        };
+        let (mut net, mut optim, mut progress) = start(Optimizer::ADAM, (0.01, 0.0), 4);
+        train(&mut net, sets, &config, &mut optim, &mut progress, |_| Ok(())).unwrap();
+        net
+    };
+    let plain = run(None);
+    // r_x = s_x · m / Σ s = 1 exactly: every δ^L is multiplied by 1.
+    assert_eq!(run(Some(vec![1.0; 40])), plain);
+    // Samples of weight 0 teach nothing: they may as well hold any target.
+    let zero_for_class_2: Vec<f32> = (0..40).map(|i| if i % 3 == 2 { 0.0 } else { 1.0 }).collect();
+    let weighted = run(Some(zero_for_class_2.clone()));
+    assert_ne!(weighted, plain);
+    let mut relabelled = data();
+    relabelled
+        .labels
+        .iter_mut()
+        .filter(|l| **l == 2)
+        .for_each(|l| *l = 0);
+    let d = Dataset {
+        weights: Some(zero_for_class_2),
+        ..relabelled
+    };
+    let sets = Sets {
+        train: &d,
+        validation: None,
+        test: None,
+    };
+    let (mut net, mut optim, mut progress) = start(Optimizer::ADAM, (0.01, 0.0), 4);
+    train(&mut net, sets, &config, &mut optim, &mut progress, |_| Ok(())).unwrap();
+    assert_eq!(net, weighted, "a sample of weight 0 changed the network");
+}
+
+#[test]
+fn shuffle_off_walks_the_samples_in_order_every_epoch() {
+    let d = data();
+    let sets = Sets {
+        train: &d,
+        validation: None,
+        test: None,
+    };
+    let run = |shuffle: bool, epochs: usize| {
+        let config = TrainConfig {
+            epochs,
+            batch_size: 40,
+            shuffle,
+            ..TrainConfig::default()
+        };
+        let (mut net, mut optim, mut progress) = start(Optimizer::Sgd, (0.5, 0.0), 5);
+        train(&mut net, sets, &config, &mut optim, &mut progress, |_| Ok(())).unwrap();
+        net
+    };
+    // One mini-batch of every sample: its order matters only to the sums' rounding, and
+    // unshuffled it is 0..n, as in a single step of gradient descent by hand.
+    let (mut by_hand, mut optim, _) = start(Optimizer::Sgd, (0.5, 0.0), 5);
+    let mut ws = Workspace::new(&by_hand, 40);
+    let (mut x, mut y) = (Array2::<f32>::zeros((40, 6)), Array2::<f32>::zeros((40, 3)));
+    d.fill_batch(&(0..40).collect::<Vec<_>>(), x.view_mut(), y.view_mut());
+    optim.step(&mut by_hand, x.view(), y.view(), &mut ws);
+    assert_eq!(run(false, 1), by_hand);
+    assert_ne!(run(false, 2), run(true, 2));
+}
+
+#[test]
+fn invscaling_sets_eta_from_the_samples_seen() {
+    let d = data();
+    let sets = Sets {
+        train: &d,
+        validation: None,
+        test: None,
+    };
+    let config = TrainConfig {
+        epochs: 3,
+        batch_size: 10,
+        schedule: Schedule::InvScaling { power_t: 0.5 },
+        ..TrainConfig::default()
+    };
+    let (mut net, mut optim, mut progress) = start(Optimizer::Sgd, (0.4, 0.0), 6);
+    train(&mut net, sets, &config, &mut optim, &mut progress, |_| Ok(())).unwrap();
+    let etas: Vec<f64> = progress.history.epochs.iter().map(|e| e.eta).collect();
+    // scikit-learn's η₀ / (t + 1)^power_t, t = 0, then 40 and 80 samples seen.
+    let expected = [0.4, 0.4 / 41f64.sqrt(), 0.4 / 81f64.sqrt()];
+    assert!(
+        etas.iter().zip(expected).all(|(a, b)| (a - b).abs() < 1e-12),
+        "{etas:?}"
+    );
+}
+
 /// The two-core stepper against the one-core one.
 mod two_cores {
     use super::*;
@@ -128,6 +231,7 @@ mod two_cores {
             labels: (0..1003).map(|i| (i % 10) as u8).collect(),
             n_classes: 10,
             targets: Targets::Classes,
+            weights: None,
         }
     }
 

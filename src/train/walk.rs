@@ -62,6 +62,13 @@ impl<'d> Batches<'d> {
         self.prefetch(b + PREFETCH_AHEAD);
     }
 
+    /// Mini-batch `b`'s sample weights into `ws`, when the data set has them.
+    pub fn weigh<T: Float>(&self, b: usize, ws: &mut Workspace<T>) {
+        if let Some(w) = &self.data.weights {
+            ws.weigh_samples(self.indices(b).iter().map(|&i| w[i]));
+        }
+    }
+
     /// Samples in mini-batch `b`.
     pub fn size(&self, b: usize) -> usize {
         self.indices(b).len()
@@ -83,7 +90,7 @@ impl<'d> Batches<'d> {
 /// seeded by (seed, epoch, mini-batch) alone: a resumed run draws the same masks. No effect
 /// when dropout is off.
 pub(crate) fn draw_masks<T: Float>(ws: &mut Workspace<T>, seed: u64, epoch: usize, batch: usize) {
-    if ws.dropout.is_some() {
+    if ws.has_dropout() {
         let stream = (epoch as u64) << 32 | batch as u64;
         ws.draw_dropout(&mut ChaCha8Rng::seed_from_u64(splitmix(seed ^ splitmix(stream))));
     }

@@ -30,6 +30,16 @@ pub fn mlp(args: &[&str]) -> Output {
         .expect("run mlp")
 }
 
+/// [`mlp`] with these environment variables set.
+pub fn mlp_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mlp"))
+        .args(args)
+        .env_remove("MLP_DATA_DIR")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run mlp")
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

@@ -280,6 +280,11 @@ pub struct TableArgs {
     /// deviation 1 (the training data's, kept in the model file).
     #[arg(long, requires = "table_data")]
     pub no_standardize: bool,
+    /// Regression: predict the target as it is, rather than learning it standardised to mean
+    /// 0 and standard deviation 1 (the training rows', kept in the model file; predictions
+    /// are always in the target's own units).
+    #[arg(long, requires = "table_data")]
+    pub no_standardize_target: bool,
 }
 
 /// MNIST-only options (checked by clap: giving one with --csv or --npy is an error).

@@ -13,6 +13,8 @@ use commands::gradcheck::GradcheckArgs;
 use commands::import::ImportArgs;
 use commands::pictures::{DrawArgs, PlotArgs};
 use commands::predict::PredictArgs;
+#[cfg(feature = "serve")]
+use commands::serve::ServeArgs;
 use flags::TrainArgs;
 use mlp::Error;
 use std::process::ExitCode;
@@ -79,6 +81,10 @@ enum Command {
     /// Read an MLP from an ONNX file (torch.onnx.export, skl2onnx, mlp export) into a model file.
     #[cfg(feature = "onnx")]
     Import(ImportArgs),
+    /// A web page on this machine: draw a digit and watch the network classify it, train the
+    /// lecture's network on MNIST and watch its curves and weights grow. Prints the URL.
+    #[cfg(feature = "serve")]
+    Serve(ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -94,9 +100,18 @@ fn main() -> ExitCode {
     match mlp::linalg::with_threads(threads, || run(&cli.command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {e}{}", flag_hint(&e));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The flag that acts on an error the library describes in its own words (a library user
+/// never typed a flag).
+fn flag_hint(e: &Error) -> &'static str {
+    match e {
+        Error::Diverged { .. } | Error::Stalled { .. } => " (--eta)",
+        _ => "",
     }
 }
 
@@ -116,5 +131,7 @@ fn run(command: &Command) -> Result<(), Error> {
         Command::Export(args) => commands::export::run(args),
         #[cfg(feature = "onnx")]
         Command::Import(args) => commands::import::run(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => commands::serve::run(args),
     }
 }

@@ -10,19 +10,26 @@ use std::path::Path;
 pub struct Report {
     verbosity: Verbosity,
     epochs: usize,
-    /// The test targets' variance (regression), for R².
+    /// The test targets' variance (regression), in the units the network learns, for R².
     test_variance: Option<f64>,
+    /// What one squared unit the network learns is in the target's own units (`s²` of a
+    /// standardised target, else 1): the MSE is reported in the target's units.
+    mse_unit: f64,
     bar: EpochBar,
     /// The last epoch reported and whether its line was printed.
     last: Option<(EpochReport, bool)>,
 }
 
 impl Report {
-    pub fn new(verbosity: Verbosity, spec: &RunSpec, test_variance: Option<f64>) -> Report {
+    pub fn new(verbosity: Verbosity, spec: &RunSpec, table: Option<&Table>) -> Report {
+        let scale = table
+            .and_then(|t| t.target_standardizer.as_ref())
+            .map_or(1.0, |s| s.scale[0]);
         Report {
             verbosity,
             epochs: spec.epochs,
-            test_variance,
+            test_variance: table.and_then(|t| t.test_variance),
+            mse_unit: f64::from(scale).powi(2),
             bar: EpochBar::new(verbosity.chatty()),
             last: None,
         }
@@ -138,7 +145,9 @@ impl Report {
         }
         match (r.validation_accuracy, r.validation_error) {
             (Some(acc), _) => line.push_str(&format!(", validation {:.2}%", 100.0 * acc)),
-            (None, Some(mse)) => line.push_str(&format!(", validation MSE {mse:.5}")),
+            (None, Some(mse)) => {
+                line.push_str(&format!(", validation MSE {}", significant(mse * self.mse_unit)))
+            }
             (None, None) => {}
         }
         line.push_str(&format!(", {:.2} s", r.seconds));
@@ -148,7 +157,11 @@ impl Report {
     /// A regressor's test score (R² and the mean squared error), or an autoencoder's.
     fn error_text(&self, mse: f64) -> String {
         match self.test_variance {
-            Some(var) => format!(", test R² {:.4} (MSE {mse:.5})", r_squared(mse, var)),
+            Some(var) => format!(
+                ", test R² {:.4} (MSE {})",
+                r_squared(mse, var),
+                significant(mse * self.mse_unit)
+            ),
             None => format!(", test reconstruction error {mse:.5} per pixel"),
         }
     }
@@ -205,11 +218,20 @@ impl Report {
                 100.0 * best.test_accuracy.unwrap_or(0.0)
             ),
             (None, Some(mse), _) => match self.test_variance {
-                Some(var) => format!(
-                    "Test R² {:.4} (MSE {mse:.5}) after epoch {}",
-                    r_squared(mse, var),
-                    last.epoch
-                ),
+                Some(var) => {
+                    let r2 = r_squared(mse, var);
+                    let mut line = format!(
+                        "Test R² {r2:.4} (MSE {}) after epoch {}",
+                        significant(mse * self.mse_unit),
+                        last.epoch
+                    );
+                    if r2 < 0.0 {
+                        line.push_str(
+                            "; below 0: the model predicts worse than the mean of the test targets would",
+                        );
+                    }
+                    line
+                }
                 None => format!(
                     "Test reconstruction error {mse:.5} per pixel after epoch {}",
                     last.epoch
@@ -260,4 +282,14 @@ impl EpochBar {
             bar.finish_and_clear();
         }
     }
+}
+
+/// A mean squared error to five significant digits, whatever the target's units (prices
+/// around 500 have errors in the thousands, standardised targets below 1).
+fn significant(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let decimals = (4 - v.abs().log10().floor() as i64).clamp(0, 12) as usize;
+    format!("{v:.decimals$}")
 }

@@ -3,7 +3,7 @@
 //! model of it must keep — so that one pipeline trains on any of them.
 
 use crate::flags::TrainArgs;
-use mlp::data::prepare::{PreparedTable, prepare};
+use mlp::data::prepare::{PreparedTable, Scaling, prepare};
 use mlp::data::standardize::Standardizer;
 use mlp::data::tabular::{Csv, Tabular, Task};
 use mlp::data::{Dataset, mnist};
@@ -34,6 +34,7 @@ pub struct Table {
     pub features: Vec<String>,
     pub target: String,
     pub standardizer: Option<Standardizer>,
+    pub target_standardizer: Option<Standardizer>,
     pub test_variance: Option<f64>,
     /// Rows left out for a missing value.
     pub dropped: usize,
@@ -124,8 +125,17 @@ impl Source {
             test,
             classes,
             standardizer,
+            target_standardizer,
             test_variance,
-        } = prepare(train, test, task, !t.no_standardize)?;
+        } = prepare(
+            train,
+            test,
+            task,
+            Scaling {
+                features: !t.no_standardize,
+                target: !t.no_standardize_target,
+            },
+        )?;
         Ok(Loaded {
             train,
             test,
@@ -136,6 +146,7 @@ impl Source {
                 features,
                 target,
                 standardizer,
+                target_standardizer,
                 test_variance,
                 dropped,
             }),
@@ -153,6 +164,7 @@ impl Table {
             features: self.features.clone(),
             target: self.target.clone(),
             standardizer: self.standardizer.clone(),
+            target_standardizer: self.target_standardizer.clone(),
         }
     }
 
@@ -175,6 +187,7 @@ impl Table {
             "early_stopping": spec.validation_split > 0.0,
             "validation_split": (spec.validation_split > 0.0).then_some(spec.validation_split),
             "standardize": self.standardizer.is_some(),
+            "standardize_target": self.target_standardizer.is_some(),
             "init": spec.init.name(),
             "seed": spec.seed,
         })

@@ -104,9 +104,9 @@ fn on_csv(args: &EvalArgs, model: Model, csv_path: &Path) -> Result<(), Error> {
     let table =
         Csv::read(csv_path)?.extract_named(&model.features, Some(&model.target), args.drop_missing)?;
     let n = table.y.len();
-    let x = model.prepare(table.x.view())?;
     match model.task {
         Task::Classify => {
+            let x = model.prepare(table.x.view())?;
             // Rows whose class the model never saw are counted as wrong.
             let (mut rows, mut labels) = (Vec::new(), Vec::new());
             for (r, y) in table.y.iter().enumerate() {
@@ -120,6 +120,7 @@ fn on_csv(args: &EvalArgs, model: Model, csv_path: &Path) -> Result<(), Error> {
                 labels,
                 n_classes: model.classes.len(),
                 targets: Targets::Classes,
+                weights: None,
             };
             let e = train::evaluate(&model.net, &known)?;
             let unknown = n - rows.len();
@@ -148,19 +149,17 @@ fn on_csv(args: &EvalArgs, model: Model, csv_path: &Path) -> Result<(), Error> {
             }
             let y = table.y_values()?;
             let variance = f64::from(y.var(0.0));
-            let data = Dataset {
-                features: Features::Values(x),
-                labels: Vec::new(),
-                n_classes: 0,
-                targets: Targets::Values(y.insert_axis(Axis(1))),
-            };
-            let mse = train::reconstruction_error(&model.net, &data)?;
+            // In the target's own units: `outputs` maps a standardised target back.
+            let mse = model.mean_squared_error(table.x.view(), y.insert_axis(Axis(1)).view())?;
             let r2 = train::r_squared(mse, variance);
             if args.json {
                 println!("{}", json!({"r2": r2, "mse": mse, "rows": n}));
                 return Ok(());
             }
             println!("R²: {r2:.4}, mean squared error {mse:.5} over {n} rows");
+            if r2 < 0.0 {
+                println!("(below 0: the model predicts worse than the mean of these targets would)");
+            }
         }
     }
     Ok(())

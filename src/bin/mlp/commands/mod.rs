@@ -11,6 +11,8 @@ pub mod gradcheck;
 pub mod import;
 pub mod pictures;
 pub mod predict;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod train;
 
 /// A confusion matrix as a table, classes as row and column headings.

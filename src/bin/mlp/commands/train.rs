@@ -37,11 +37,7 @@ pub fn run(args: &TrainArgs) -> Result<(), Error> {
         test: test.as_ref(),
     };
 
-    let mut report = Report::new(
-        args.verbosity.level(),
-        &spec,
-        table.as_ref().and_then(|t| t.test_variance),
-    );
+    let mut report = Report::new(args.verbosity.level(), &spec, table.as_ref());
     report.header(&source, table.as_ref(), &net, &spec, sets, optim.eta);
     if let Some(path) = &args.resume {
         report.resumed(path, &progress);
