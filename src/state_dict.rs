@@ -30,6 +30,13 @@ pub fn to_bytes(model: &Model) -> Vec<u8> {
         first.weights /= &s.scale.view().insert_axis(Axis(0));
         first.biases -= &first.weights.dot(&s.mean);
     }
+    // A regressor's target standardisation, `z·scale + mean` after an identity output layer,
+    // folds into that layer the same way.
+    if let Some(t) = &model.target_standardizer {
+        let last = layers.last_mut().expect("a network has a layer");
+        last.weights *= &t.scale.view().insert_axis(Axis(1));
+        last.biases = &last.biases * &t.scale + &t.mean;
+    }
     let bytes = |v: &mut dyn Iterator<Item = &f32>| v.flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
     let data: Vec<(String, Vec<usize>, Vec<u8>)> = layers
         .iter()
@@ -63,6 +70,7 @@ pub fn to_bytes(model: &Model) -> Vec<u8> {
     // The names mlp's model file keeps, read back by the model file's own reader.
     let mut names = model.clone();
     names.standardizer = None;
+    names.target_standardizer = None;
     let (_, mut meta, _) = model_io::from_bytes_with::<f32>(&names.to_bytes(&[]), Path::new("model"))
         .expect("a model's own bytes read back");
     meta.retain(|k, _| matches!(k.as_str(), "task" | "classes" | "features" | "target" | "cost"));
@@ -247,6 +255,34 @@ mod tests {
             diff < 1e-6,
             "folding the standardisation changed an output by {diff}"
         );
+    }
+
+    #[test]
+    fn a_regressors_target_standardisation_is_folded_into_its_last_layer() {
+        let arch = Architecture {
+            sizes: vec![2, 4, 1],
+            hidden: Activation::Relu,
+            output: Activation::Identity,
+            cost: Cost::Mse,
+        };
+        let net = Network::build(
+            &arch,
+            Init::Glorot,
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(5),
+        )
+        .unwrap();
+        let mut model = Model::digits(net);
+        model.task = crate::data::tabular::Task::Regress;
+        model.classes.clear();
+        model.target_standardizer = Some(Standardizer {
+            mean: ndarray::array![150.0],
+            scale: ndarray::array![75.0],
+        });
+        let back = from_bytes(&to_bytes(&model), Path::new("sd"), None).unwrap();
+        let x = ndarray::array![[0.5f32, -1.0], [2.0, 3.0]];
+        let (ours, folded) = (model.outputs(x.view()).unwrap(), back.outputs(x.view()).unwrap());
+        let diff = (&ours - &folded).iter().fold(0.0f32, |m, d| m.max(d.abs()));
+        assert!(diff < 1e-4, "outputs near 150 changed by {diff}");
     }
 
     #[test]

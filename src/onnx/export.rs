@@ -59,7 +59,7 @@ fn model_proto(model: &Model) -> ModelProto {
             layer.weights.iter().copied(),
         );
         g.tensor(&b, &[layer.neurons()], layer.biases.iter().copied());
-        let z = if l < last {
+        let z = if l < last || model.target_standardizer.is_some() {
             format!("layers.{l}.z")
         } else if classify {
             PROBABILITIES.into()
@@ -84,6 +84,15 @@ fn model_proto(model: &Model) -> ModelProto {
             g.node(op, &[&a], &z, attributes);
         }
         x = z;
+    }
+    // A regressor trained on standardised targets: back to the target's units, `z·scale + mean`.
+    if let Some(t) = &model.target_standardizer {
+        let k = t.mean.len();
+        g.tensor("target.scale", &[k], t.scale.iter().copied());
+        g.tensor("target.mean", &[k], t.mean.iter().copied());
+        g.node("Mul", &[&x, "target.scale"], "target.scaled", vec![]);
+        g.node("Add", &["target.scaled", "target.mean"], OUTPUT, vec![]);
+        x = OUTPUT.into();
     }
     let n_out = model.net.n_outputs() as i64;
     let mut outputs = vec![value_info(&x, DataType::Float, &[None, Some(n_out)])];

@@ -25,7 +25,7 @@ use std::path::Path;
 /// What the layer ops are, for the error on any other node.
 const SUPPORTED: &str = "mlp reads Gemm (or MatMul + Add) layers, each followed by at most one of \
     Sigmoid, Tanh, Relu, LeakyRelu (alpha 0.01), Softmax, Identity; Flatten, Cast, Sub and Div \
-    before the first layer; ArgMax, ArrayFeatureExtractor, ZipMap, Cast, Reshape after the last";
+    before the first layer; Mul and Add after the last (a regressor's target scale); ArgMax, ArrayFeatureExtractor, ZipMap, Cast, Reshape after the last";
 
 /// Reads an ONNX file's bytes as a model; `path` is named in errors. Tensors kept in external
 /// data files are refused: see [`from_file_bytes`].
@@ -136,6 +136,8 @@ impl<'a> Reader<'a> {
         let (mut wants_bias, mut activated) = (false, true);
         let (mut mean, mut scale) = (None, None);
         let (mut classes, mut argmax) = (None, false);
+        // A regressor's `Mul` and `Add` after its last layer: the target standardisation.
+        let (mut target_scale, mut target_mean): (Option<Array1<f32>>, Option<Array1<f32>>) = (None, None);
 
         for (i, node) in graph.node.iter().enumerate() {
             let op = node.op_type.as_deref().unwrap_or("");
@@ -187,6 +189,9 @@ impl<'a> Reader<'a> {
                     current = output()?;
                 }
                 "Gemm" | "MatMul" if reads_current => {
+                    if target_scale.is_some() {
+                        return Err(format!("{here} comes after the output's Mul; {SUPPORTED}"));
+                    }
                     let (shape, w) = self.constant(node, 1, &here)?;
                     let [rows, cols] = shape[..] else {
                         return Err(format!("{here}: weights of shape {shape:?}, expected 2-D"));
@@ -235,6 +240,17 @@ impl<'a> Reader<'a> {
                     let layer = layers.last_mut().expect("wants_bias follows a layer");
                     layer.biases = bias(&shape, b, layer.neurons(), &here)?;
                     wants_bias = false;
+                    current = output()?;
+                }
+                "Mul" if reads_current && !layers.is_empty() && !wants_bias && target_scale.is_none() => {
+                    let (shape, v) = self.constant(node, 1, &here)?;
+                    target_scale = Some(Array1::from(vector(&shape, v, &here)?));
+                    (activated, stage) = (true, Stage::Layers);
+                    current = output()?;
+                }
+                "Add" if reads_current && target_scale.is_some() && target_mean.is_none() => {
+                    let (shape, v) = self.constant(node, 1, &here)?;
+                    target_mean = Some(Array1::from(vector(&shape, v, &here)?));
                     current = output()?;
                 }
                 _ if reads_current && !activated && activation(op).is_some() => {
@@ -299,6 +315,24 @@ impl<'a> Reader<'a> {
                 Some(Standardizer { mean, scale })
             }
         };
+        let target_standardizer = match (target_mean, target_scale) {
+            (None, None) => None,
+            (mean, scale) => {
+                let k = layers.last().expect("checked").neurons();
+                let (mean, scale) = (
+                    mean.unwrap_or_else(|| Array1::zeros(k)),
+                    scale.unwrap_or_else(|| Array1::ones(k)),
+                );
+                if mean.len() != k || scale.len() != k {
+                    return Err(format!(
+                        "shape mismatch: the output's Mul/Add hold {} and {} values for {k} outputs",
+                        scale.len(),
+                        mean.len()
+                    ));
+                }
+                Some(Standardizer { mean, scale })
+            }
+        };
         let output = layers.last().expect("checked").activation;
         let cost = match self.meta.get("cost") {
             Some(c) => c.parse().map_err(|e| format!("metadata 'cost': {e}"))?,
@@ -306,6 +340,7 @@ impl<'a> Reader<'a> {
         };
         let mut model = Model::digits(Network { layers, cost });
         model.standardizer = standardizer;
+        model.target_standardizer = target_standardizer;
         model.task = match self.meta.get("task") {
             Some(&"regress") => Task::Regress,
             Some(_) => Task::Classify,

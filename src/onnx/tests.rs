@@ -50,6 +50,19 @@ fn regressor() -> Model {
     m
 }
 
+fn standardised_regressor() -> Model {
+    let mut m = regressor();
+    m.standardizer = Some(Standardizer {
+        mean: ndarray::array![1.0, 2.0, 3.0, 4.0],
+        scale: ndarray::array![2.0, 0.5, 1.0, 3.0],
+    });
+    m.target_standardizer = Some(Standardizer {
+        mean: ndarray::array![150.0],
+        scale: ndarray::array![75.0],
+    });
+    m
+}
+
 fn import(bytes: &[u8]) -> crate::Result<Model> {
     from_bytes(bytes, Path::new("m.onnx"))
 }
@@ -79,6 +92,7 @@ fn every_kind_of_model_comes_back_whole() {
         ),
         tabular(),
         regressor(),
+        standardised_regressor(),
     ];
     for m in models {
         assert_eq!(import(&to_bytes(&m)).unwrap(), m);
