@@ -1,6 +1,7 @@
 //! Writes one valid input of each format `mlp` reads, as starting points for the fuzzers:
-//! `DIR/idx/` (raw and gzipped IDX), `DIR/model/` (a model file), `DIR/checkpoint/`,
-//! `DIR/onnx/` (an exported model, standardised).
+//! `DIR/idx/` (raw and gzipped IDX), `DIR/model/` (a model file), `DIR/checkpoint/`, `DIR/csv/`,
+//! `DIR/npy/` (two arrays), `DIR/image/` (a PNG and a JPEG of a digit) and `DIR/onnx/` (an
+//! exported model, standardised).
 //!
 //!     cargo run --release --example fuzz_seeds -- DIR
 
@@ -16,7 +17,7 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(std::env::args().nth(1).ok_or("usage: fuzz_seeds DIR")?);
-    for sub in ["idx", "model", "checkpoint", "csv", "onnx"] {
+    for sub in ["idx", "model", "checkpoint", "csv", "npy", "image", "onnx"] {
         std::fs::create_dir_all(dir.join(sub))?;
     }
     let images = encode_idx(&[3, 4, 4], &(0..48).map(|i| (i * 5) as u8).collect::<Vec<_>>());
@@ -98,5 +99,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
         mlp::onnx::save(&model, &dir.join("onnx/small.onnx"))?;
     }
+    {
+        use ndarray_npy::WriteNpyExt;
+        ndarray::array![[1.0f32, 2.0], [3.0, 4.0]]
+            .write_npy(std::fs::File::create(dir.join("npy/f4.npy"))?)?;
+        ndarray::array![[1u8, 2, 3]].write_npy(std::fs::File::create(dir.join("npy/u1.npy"))?)?;
+    }
+    let digit = image::DynamicImage::ImageLuma8(image::ImageBuffer::from_fn(24, 32, |x, y| {
+        image::Luma([if (8..14).contains(&x) && (4..28).contains(&y) {
+            0u8
+        } else {
+            255
+        }])
+    }));
+    digit.save(dir.join("image/one.png"))?;
+    digit.save(dir.join("image/one.jpg"))?;
     Ok(())
 }

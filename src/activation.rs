@@ -101,6 +101,18 @@ impl Activation {
         }
     }
 
+    /// Whether `z` sits within 1e-30 of a limit the activation reaches only by saturating (σ
+    /// or a softmax share at 0 or 1, tanh at ±1), where its derivative vanishes (σ of a very
+    /// negative input is a subnormal number, not 0); never for the unbounded activations.
+    pub fn pinned<T: Float>(self, z: T) -> bool {
+        let near = |limit: T| (z - limit).abs() < T::from_f64_lossy(1e-30);
+        match self {
+            Activation::Sigmoid | Activation::Softmax => near(T::zero()) || near(T::one()),
+            Activation::Tanh => near(T::one()) || near(-T::one()),
+            Activation::Relu | Activation::LeakyRelu | Activation::Identity => false,
+        }
+    }
+
     /// `f'(a)` for an elementwise activation, given both `a` and `z = f(a)` (whichever is
     /// cheaper to use).
     #[inline(always)]

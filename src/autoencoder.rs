@@ -3,8 +3,8 @@
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};
+use crate::files::write_atomic;
 use crate::linalg::Float;
-use crate::model_io::write_atomic;
 use crate::network::{Network, Workspace};
 use ndarray::{Array2, s};
 use std::path::Path;

@@ -116,12 +116,12 @@ pub fn save<T: Float>(
             tensors.insert(format!("optim.{l}.biases.{k}"), (b.shape().to_vec(), b.to_vec()));
         }
     }
-    model_io::write_atomic(path, &model_io::to_bytes_with(net, &extra, &tensors))
+    crate::files::write_atomic(path, &model_io::to_bytes_with(net, &extra, &tensors))
 }
 
 /// Reads a checkpoint, checking the model part like any model file and the state for sense.
 pub fn load<T: Float>(path: &Path) -> Result<Checkpoint<T>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::files::read_regular(path, model_io::MAX_FILE_BYTES)?;
     from_bytes(&bytes, path)
 }
 

@@ -24,7 +24,7 @@ pub enum Error {
     },
 
     /// A CSV file's cell or row is not what it should be.
-    #[error("{}: line {line}{}: {message}", path.display(), column.as_ref().map_or(String::new(), |c| format!(", column '{c}'")))]
+    #[error("{}: line {line}{}: {message}", path.display(), column.as_ref().map_or(String::new(), |c| format!(", column '{}'", quote(c))))]
     Csv {
         path: PathBuf,
         line: u64,
@@ -54,6 +54,19 @@ pub enum Error {
     )]
     Stalled { epoch: usize },
 
+    /// After an epoch every output neuron is pinned at its activation's limit for every sample
+    /// tried: the network no longer depends on its input and its gradients vanish.
+    #[error(
+        "training stalled: after epoch {epoch} every output neuron is pinned at the same limit (0 or 1) \
+         for every sample, so every gradient vanishes; try a smaller learning rate"
+    )]
+    Saturated { epoch: usize },
+
+    /// Training was asked to stop (a signal) and did, after mini-batch `batch` of epoch
+    /// `epoch` (0: at the end of the epoch), with a checkpoint moment first.
+    #[error("interrupted {}", if *batch == 0 { format!("at the end of epoch {epoch}") } else { format!("after mini-batch {batch} of epoch {epoch}") })]
+    Interrupted { epoch: usize, batch: usize },
+
     /// A model file cannot be loaded.
     #[error("{}: not a valid mlp model file: {message}", path.display())]
     Model { path: PathBuf, message: String },
@@ -61,6 +74,17 @@ pub enum Error {
     /// An ONNX file that is not a graph mlp can read.
     #[error("{}: not an ONNX graph mlp can read: {message}", path.display())]
     Onnx { path: PathBuf, message: String },
+    /// Something would need more memory than the limit allows (`budget::check`).
+    #[error(
+        "{what} needs {}, more than the memory limit of {}",
+        bytes.map_or("more than 16 EiB".to_string(), human),
+        human(*limit)
+    )]
+    TooLarge {
+        what: String,
+        bytes: Option<u64>,
+        limit: u64,
+    },
 
     /// A hyper-parameter or an architecture is not usable.
     #[error("{0}")]
@@ -69,6 +93,39 @@ pub enum Error {
     /// The data and the network disagree (sizes, class counts).
     #[error("{0}")]
     Mismatch(String),
+}
+
+/// A size in words: "1.5 GiB", "300 MiB", "512 bytes".
+pub fn human(bytes: u64) -> String {
+    const UNITS: [(&str, u64); 4] = [
+        ("TiB", 1 << 40),
+        ("GiB", 1 << 30),
+        ("MiB", 1 << 20),
+        ("KiB", 1 << 10),
+    ];
+    for (unit, size) in UNITS {
+        if bytes >= size {
+            return format!("{:.1} {unit}", bytes as f64 / size as f64);
+        }
+    }
+    format!("{bytes} bytes")
+}
+
+/// The most characters of an input quoted in a message: a 10 MB cell must not become a 10 MB
+/// error.
+pub const MAX_QUOTED: usize = 80;
+
+/// `text` as quoted in messages: whole if short, else its first [`MAX_QUOTED`] characters and
+/// how many more there are.
+pub fn quote(text: &str) -> String {
+    match text.char_indices().nth(MAX_QUOTED) {
+        None => text.to_string(),
+        Some((end, _)) => format!(
+            "{}… ({} more characters)",
+            &text[..end],
+            text[end..].chars().count()
+        ),
+    }
 }
 
 impl Error {

@@ -7,11 +7,13 @@
 
 pub mod activation;
 pub mod autoencoder;
+pub mod budget;
 pub mod checkpoint;
 pub mod cost;
 pub mod data;
 pub mod error;
 pub mod estimator;
+pub mod files;
 pub mod gradcheck;
 pub mod init;
 pub mod lbfgs;

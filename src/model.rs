@@ -87,7 +87,9 @@ impl Model {
     /// The output layer's activations for each sample (class probabilities for a softmax
     /// classifier), or a regressor's predicted values in the target's own units.
     pub fn outputs(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
-        let mut out = self.net.predict(self.prepare(x)?.view());
+        let x = self.prepare(x)?;
+        let mut out = self.net.predict(x.view());
+        self.net.check_outputs(x.view(), out.view(), 1)?;
         if let Some(s) = &self.target_standardizer {
             s.inverse_inplace(out.view_mut())?;
         }
@@ -151,12 +153,12 @@ impl Model {
 
     /// Writes the model file atomically.
     pub fn save(&self, path: &Path, extra: &[(&str, &str)]) -> Result<()> {
-        model_io::write_atomic(path, &self.to_bytes(extra))
+        crate::files::write_atomic(path, &self.to_bytes(extra))
     }
 
     /// Reads a model file. Files without a `task` (MNIST classifiers) are digit classifiers.
     pub fn load(path: &Path) -> Result<Model> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::files::read_regular(path, model_io::MAX_FILE_BYTES)?;
         Self::from_bytes(&bytes, path)
     }
 
@@ -216,9 +218,14 @@ impl Model {
             };
             match (vector("mean")?, vector("scale")?) {
                 (Some(mean), Some(scale)) => {
-                    if scale.iter().any(|&s| !(s.is_finite() && s > 0.0)) {
+                    // A subnormal scale divides an ordinary input into infinity.
+                    if let Some(i) = scale
+                        .iter()
+                        .position(|&s| !(s.is_normal() && s > 0.0 && (1.0 / s).is_finite()))
+                    {
                         return Err(bad(format!(
-                            "tensor '{name}.scale' holds a scale that is not a positive number"
+                            "tensor '{name}.scale' holds {:e} at index {i}; a scale must be a positive normal number",
+                            scale[i]
                         )));
                     }
                     if mean.iter().any(|m| !m.is_finite()) {

@@ -4,7 +4,10 @@
 //! Tensors are named `layers.{l}.weights` (`n_out × n_in`) and `layers.{l}.biases` (`n_out`).
 //! The `__metadata__` map holds `format = "mlp"`, `format_version`, `sizes` ("784,30,10"),
 //! `activations` (one per weight layer), `cost`, and `data_sha256`, the SHA-256 of every byte
-//! after the header, so a changed byte is caught on load.
+//! after the header, so a changed byte is caught on load; and `header_sha256`, the SHA-256 of
+//! the header itself as written with that value's 64 digits as zeros, so a changed byte in the
+//! metadata (a batch size, a class name) is caught too. Files written before `header_sha256`
+//! existed have none and are read as before.
 //!
 //! The writer is ours, not the safetensors crate's: the crate writes the metadata map in hash
 //! order, which differs from run to run, and two runs with the same seed must give the same
@@ -20,12 +23,60 @@ use safetensors::SafeTensors;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
-use std::io::Write;
 use std::path::Path;
 
 pub const FORMAT: &str = "mlp";
 pub const FORMAT_VERSION: &str = "1";
+/// The largest model or checkpoint file read: a 784-800-800-10 checkpoint with Adam is 23 MB.
+pub const MAX_FILE_BYTES: u64 = 16 << 30;
+
+/// The metadata key of the header's own checksum.
+const HEADER_SHA256: &str = "header_sha256";
+/// What `header_sha256`'s value is while the header is hashed.
+const UNSET_DIGEST: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Where the 64 digits of `header_sha256` are in a header (JSON as written: no spaces), if the
+/// key is there exactly once.
+fn header_digest_at(header: &[u8]) -> Option<usize> {
+    let key = format!("\"{HEADER_SHA256}\":\"");
+    let mut found = header
+        .windows(key.len())
+        .enumerate()
+        .filter(|(_, w)| *w == key.as_bytes())
+        .map(|(i, _)| i + key.len());
+    let at = found.next()?;
+    let complete = header.get(at + 64) == Some(&b'"');
+    (found.next().is_none() && complete).then_some(at)
+}
+
+/// Checks `header_sha256` against the header it is in; a file without one (written before it
+/// existed) passes, unless another metadata value is a 64-digit hex digest, as a
+/// `header_sha256` with a damaged name would be.
+fn check_header_digest(bytes: &[u8], meta: &HashMap<String, String>) -> Result<(), String> {
+    let is_digest = |v: &str| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit());
+    let Some(claimed) = meta.get(HEADER_SHA256) else {
+        if let Some(key) = meta.keys().find(|k| *k != "data_sha256" && is_digest(&meta[*k])) {
+            return Err(format!(
+                "metadata '{}' holds a checksum but there is no '{HEADER_SHA256}': the header is corrupted",
+                crate::error::quote(key)
+            ));
+        }
+        return Ok(());
+    };
+    let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
+    let mut header = bytes[8..8 + n].to_vec();
+    let at = header_digest_at(&header)
+        .ok_or_else(|| format!("the header does not hold '{HEADER_SHA256}' as written"))?;
+    header[at..at + 64].copy_from_slice(UNSET_DIGEST.as_bytes());
+    let digest = hex(&Sha256::digest(&header));
+    if &digest != claimed {
+        return Err(format!(
+            "the header does not match its checksum (SHA-256 {digest}, metadata says {}): the file is corrupted",
+            crate::error::quote(claimed)
+        ));
+    }
+    Ok(())
+}
 
 /// The bytes of a model file for `net`.
 pub fn to_bytes<T: Float>(net: &Network<T>) -> Vec<u8> {
@@ -88,6 +139,7 @@ pub fn to_bytes_with<T: Float>(
         ("data_sha256".to_string(), hex(&Sha256::digest(&data))),
         ("format".to_string(), FORMAT.to_string()),
         ("format_version".to_string(), FORMAT_VERSION.to_string()),
+        (HEADER_SHA256.to_string(), UNSET_DIGEST.to_string()),
         ("sizes".to_string(), sizes),
     ]);
     let mut header = Map::new();
@@ -96,6 +148,9 @@ pub fn to_bytes_with<T: Float>(
     let mut header = serde_json::to_vec(&Value::Object(header)).expect("JSON of strings and numbers");
     // Pad with spaces so the data starts 8-byte aligned, as the format recommends.
     header.resize(header.len().next_multiple_of(8), b' ');
+    let at = header_digest_at(&header).expect("written once, just above");
+    let digest = hex(&Sha256::digest(&header));
+    header[at..at + 64].copy_from_slice(digest.as_bytes());
 
     let mut out = Vec::with_capacity(8 + header.len() + data.len());
     out.extend_from_slice(&(header.len() as u64).to_le_bytes());
@@ -128,6 +183,8 @@ pub fn from_bytes_with<T: Float>(bytes: &[u8], path: &Path) -> Result<Loaded<T>>
             .ok_or_else(|| bad(format!("metadata has no '{key}'")))
     };
 
+    // First, so that every other message is about a header known to be as written.
+    check_header_digest(bytes, meta).map_err(bad)?;
     if field("format")? != FORMAT {
         return Err(bad(format!(
             "metadata 'format' is '{}', expected '{FORMAT}'",
@@ -244,7 +301,7 @@ fn data_len(tensors: &SafeTensors) -> usize {
 
 /// Writes `net` to `path` atomically.
 pub fn save<T: Float>(net: &Network<T>, path: &Path) -> Result<()> {
-    write_atomic(path, &to_bytes(net))
+    crate::files::write_atomic(path, &to_bytes(net))
 }
 
 /// Writes `net` to `path` atomically, with extra metadata entries (how it was trained).
@@ -253,39 +310,13 @@ pub fn save_with<T: Float>(net: &Network<T>, path: &Path, metadata: &[(&str, &st
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    write_atomic(path, &to_bytes_with(net, &extra, &Extras::new()))
+    crate::files::write_atomic(path, &to_bytes_with(net, &extra, &Extras::new()))
 }
 
 /// Reads the model file at `path`.
 pub fn load<T: Float>(path: &Path) -> Result<Network<T>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::files::read_regular(path, MAX_FILE_BYTES)?;
     from_bytes(&bytes, path)
-}
-
-/// Writes `bytes` to a temporary file beside `path`, syncs it, and renames it over `path`:
-/// afterwards `path` holds either its old content or all of the new, never a part.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::Invalid(format!("{}: not a file name", path.display())))?;
-    let tmp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
-    let result = (|| {
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        // Make the rename itself durable.
-        File::open(dir)?.sync_all()
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(path, e));
-    }
-    Ok(())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -334,7 +365,7 @@ mod tests {
         }
     }
 
-    fn replace(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
+    fn splice(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
         assert_eq!(from.len(), to.len());
         let at = bytes
             .windows(from.len())
@@ -343,6 +374,44 @@ mod tests {
         let mut out = bytes.to_vec();
         out[at..at + to.len()].copy_from_slice(to.as_bytes());
         out
+    }
+
+    /// `bytes` with `from` replaced by `to` and the header's checksum made to match again: an
+    /// edit, not a corruption.
+    fn replace(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
+        let mut out = splice(bytes, from, to);
+        let n = u64::from_le_bytes(out[..8].try_into().unwrap()) as usize;
+        let at = 8 + header_digest_at(&out[8..8 + n]).unwrap();
+        out[at..at + 64].copy_from_slice(UNSET_DIGEST.as_bytes());
+        let digest = hex(&Sha256::digest(&out[8..8 + n]));
+        out[at..at + 64].copy_from_slice(digest.as_bytes());
+        out
+    }
+
+    /// `bytes` as written before `header_sha256` existed: the entry blanked out (JSON allows
+    /// spaces between entries, so no offset moves).
+    fn without_header_digest(bytes: &[u8]) -> Vec<u8> {
+        let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+        let at = header_digest_at(&bytes[8..8 + n]).unwrap();
+        let entry = format!("\"{HEADER_SHA256}\":\"");
+        let start = 8 + at - entry.len();
+        let mut out = bytes.to_vec();
+        // The entry, its closing quote and the comma after it.
+        out[start..8 + at + 66].fill(b' ');
+        out
+    }
+
+    #[test]
+    fn files_without_a_header_checksum_still_load_and_a_flip_in_its_name_is_caught() {
+        let n = net();
+        let legacy = without_header_digest(&to_bytes(&n));
+        assert_eq!(from_bytes::<f32>(&legacy, Path::new("m")).unwrap(), n);
+        let bytes = to_bytes(&n);
+        let renamed = splice(&bytes, "\"header_sha256\"", "\"header_sha257\"");
+        let e = from_bytes::<f32>(&renamed, Path::new("m"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("header_sha257") && e.contains("corrupted"), "{e}");
     }
 
     #[test]

@@ -86,6 +86,11 @@ pub struct Network<T> {
 }
 
 /// Checks that `sizes` describes a network: at least an input and an output layer, no empty layer.
+/// "784-30-10".
+fn sizes_text(sizes: &[usize]) -> String {
+    sizes.iter().map(usize::to_string).collect::<Vec<_>>().join("-")
+}
+
 pub fn validate_sizes(sizes: &[usize]) -> Result<()> {
     if sizes.len() < 2 {
         return Err(Error::Invalid(format!(
@@ -110,6 +115,18 @@ impl<T: Float> Network<T> {
     /// A network of any architecture, drawn from `rng`.
     pub fn build(arch: &Architecture, init: Init, rng: &mut impl Rng) -> Result<Self> {
         arch.validate()?;
+        // Refused before anything is drawn: the weights with a gradient and two optimizer
+        // moments (Adam's) in T, and one layer at a time drawn in f64.
+        let params = arch.sizes.windows(2).try_fold(0u64, |acc, w| {
+            (w[0] as u64)
+                .checked_add(1)?
+                .checked_mul(w[1] as u64)?
+                .checked_add(acc)
+        });
+        crate::budget::check(
+            || format!("a {} network", sizes_text(&arch.sizes)),
+            params.and_then(|p| p.checked_mul(4 * size_of::<T>() as u64 + 8)),
+        )?;
         let last = arch.sizes.len() - 2;
         let layers = arch
             .sizes
@@ -343,6 +360,32 @@ impl<T: Float> Network<T> {
             oc.assign(&self.feedforward_batch(xc, &mut ws));
         }
         out
+    }
+
+    /// Errs when a row of `out`, the outputs for the rows of `x`, is not finite, naming the
+    /// sample (`first` is the number of the first row, from 1) and the first layer whose
+    /// activations are not: finite but huge weights overflow, and an answer from NaN would
+    /// look like any other.
+    pub fn check_outputs(&self, x: ArrayView2<T>, out: ArrayView2<T>, first: usize) -> Result<()> {
+        let Some(r) = out
+            .rows()
+            .into_iter()
+            .position(|row| row.iter().any(|v| !v.is_finite()))
+        else {
+            return Ok(());
+        };
+        let mut ws = Workspace::new(self, 1);
+        self.feedforward_batch(x.slice(s![r..r + 1, ..]), &mut ws);
+        let layer =
+            ws.z.iter()
+                .position(|z| z.row(0).iter().any(|v| !v.is_finite()))
+                .map_or(self.layers.len(), |l| l + 1);
+        Err(Error::Invalid(format!(
+            "sample {}: the activations of layer {layer} (of {}) are not finite, so the output is \
+             no answer; the model's weights are too large for this input",
+            first + r,
+            self.layers.len()
+        )))
     }
 
     /// Number of weights and biases.

@@ -4,7 +4,7 @@
 //! layer's connections highlighted).
 
 use crate::error::{Error, Result};
-use crate::model_io::write_atomic;
+use crate::files::write_atomic;
 use crate::network::Network;
 use crate::train::EpochReport;
 use plotters::coord::Shift;
@@ -29,14 +29,24 @@ fn register_font() {
 pub trait Figure {
     /// Width and height in pixels.
     fn size(&self) -> (u32, u32);
+    /// Why the figure cannot be drawn (too much to show), before any pixel is.
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String>;
 }
 
 /// Writes `figure` to `path`: SVG for `.svg`, PNG for `.png`.
 pub fn save(figure: &impl Figure, path: &Path) -> Result<()> {
     register_font();
-    let (w, h) = figure.size();
     let fail = |e: String| Error::Invalid(format!("{}: drawing failed: {e}", path.display()));
+    figure.check().map_err(fail)?;
+    let (w, h) = figure.size();
+    if w > MAX_SIDE || h > MAX_SIDE {
+        return Err(fail(format!(
+            "the picture would be {w}×{h} pixels, more than {MAX_SIDE} on a side"
+        )));
+    }
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -78,6 +88,9 @@ pub fn save(figure: &impl Figure, path: &Path) -> Result<()> {
     write_atomic(path, &bytes)
 }
 
+/// The largest side of a picture drawn, in pixels: a 8192×8192 PNG is a 200 MB buffer.
+pub const MAX_SIDE: u32 = 8192;
+
 /// `?` for plotters' errors, which differ by backend.
 macro_rules! t {
     ($e:expr) => {
@@ -106,9 +119,40 @@ pub struct LearningCurves<'a> {
     pub subtitle: String,
 }
 
+/// The largest cost or error drawn: near f64's limit an axis's ticks cannot be computed (their
+/// spacing overflows) and such a value is no measurement anyway; the squared error of
+/// unscaled targets in the millions is still far below it.
+const MAX_PLOTTED: f64 = 1e30;
+
 impl Figure for LearningCurves<'_> {
     fn size(&self) -> (u32, u32) {
         (1100, 480)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        for e in self.epochs {
+            let fields = [
+                ("train_cost", Some(e.train_cost), MAX_PLOTTED),
+                ("test_accuracy", e.test_accuracy, 1.0),
+                ("validation_accuracy", e.validation_accuracy, 1.0),
+                ("test_error", e.test_error, MAX_PLOTTED),
+                ("validation_error", e.validation_error, MAX_PLOTTED),
+            ];
+            for (name, value, max) in fields {
+                if let Some(v) = value
+                    && !(0.0..=max).contains(&v)
+                {
+                    return Err(format!(
+                        "epoch {}: {name} is {v:e}; expected a number from 0 to {max:e}",
+                        e.epoch
+                    ));
+                }
+            }
+        }
+        if let Some(e) = self.epochs.iter().find(|e| e.epoch > 1_000_000_000) {
+            return Err(format!("epoch number {} is not plausible", e.epoch));
+        }
+        Ok(())
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
@@ -327,6 +371,10 @@ type Placed = (Option<usize>, (f64, f64));
 
 /// At most this many neurons of a layer are drawn; the rest are an ellipsis.
 const MAX_DRAWN: usize = 10;
+/// Each layer is a column this many pixels wide, plus a margin.
+const COLUMN: u32 = 220;
+/// The most layers drawn: as many columns as fit [`MAX_SIDE`].
+pub const MAX_LAYERS: usize = ((MAX_SIDE - 40) / COLUMN) as usize;
 
 impl NetworkDiagram<'_> {
     /// The drawn neurons of a layer: indices into the layer (`None` for the ellipsis).
@@ -345,8 +393,18 @@ impl NetworkDiagram<'_> {
 }
 
 impl Figure for NetworkDiagram<'_> {
+    fn check(&self) -> Result<(), String> {
+        if self.sizes.len() > MAX_LAYERS {
+            return Err(format!(
+                "a network of {} layers is too long to draw; at most {MAX_LAYERS} layers fit a picture",
+                self.sizes.len()
+            ));
+        }
+        Ok(())
+    }
+
     fn size(&self) -> (u32, u32) {
-        let columns = self.sizes.len() as u32;
+        let columns = u32::try_from(self.sizes.len()).unwrap_or(u32::MAX);
         let tallest = self
             .sizes
             .iter()
@@ -354,7 +412,10 @@ impl Figure for NetworkDiagram<'_> {
             .max()
             .unwrap_or(1) as u32;
         let caption = if self.highlight == Highlight::None { 0 } else { 70 };
-        (220 * columns.max(2) + 40, 190 + caption + 64 * tallest)
+        (
+            COLUMN.saturating_mul(columns.max(2)).saturating_add(40),
+            (190u32 + caption).saturating_add(64u32.saturating_mul(tallest)),
+        )
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
@@ -367,7 +428,7 @@ impl Figure for NetworkDiagram<'_> {
             70.0
         };
         let (top, bottom) = (110.0, h as f64 - 60.0 - caption);
-        let column_x = |l: usize| 20.0 + 220.0 * l as f64 + 110.0;
+        let column_x = |l: usize| 20.0 + f64::from(COLUMN) * (l as f64 + 0.5);
         let positions: Vec<Vec<Placed>> = self
             .sizes
             .iter()

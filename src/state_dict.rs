@@ -80,7 +80,7 @@ pub fn to_bytes(model: &Model) -> Vec<u8> {
 
 /// Writes the state_dict for `model` atomically.
 pub fn save(model: &Model, path: &Path) -> Result<()> {
-    model_io::write_atomic(path, &to_bytes(model))
+    crate::files::write_atomic(path, &to_bytes(model))
 }
 
 /// Reads a state_dict of `nn.Sequential(Linear, act, …)`; `activations` (one per Linear) are

@@ -19,21 +19,38 @@ const BOX: f32 = 20.0;
 /// Grey levels below this (after stretching) are paper, not ink, for the bounding box.
 const INK: f32 = 0.2;
 
-/// Reads a PNG or JPEG file and converts it to MNIST's form (784 values, row by row).
-pub fn load_digit(path: &Path) -> Result<Vec<f32>> {
-    let img = image::open(path).map_err(|e| match e {
-        image::ImageError::IoError(io) => Error::io(path, io),
-        other => Error::Invalid(format!(
-            "{}: expected a PNG or JPEG image: {other}",
-            path.display()
-        )),
-    })?;
+/// The largest picture decoded, in pixels (4096 × 4096): the conversion below holds ~24 bytes
+/// a pixel, so this keeps a hostile file's picture under ~400 MB. A phone photo is ~12 M.
+pub const MAX_PIXELS: u64 = 1 << 24;
+/// The largest image file read (a 12-megapixel JPEG is ~5 MB, a PNG of 4096² grey levels
+/// at most ~17 MB).
+const MAX_FILE_BYTES: u64 = 64 << 20;
+/// The decoder's own allocation bound, beyond the pixels themselves.
+const MAX_DECODER_ALLOC: u64 = 256 << 20;
+/// Fewer ink pixels than this (a speck, a stray dot) is not a digit the network can read.
+const MIN_INK_PIXELS: usize = 20;
+
+/// A picture turned into MNIST's form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Digit {
+    /// 784 grey levels, row by row.
+    pub pixels: Vec<f32>,
+    /// The picture holds almost no ink (fewer than 20 pixels of it, or ink spanning less than
+    /// a twentieth of the picture): whatever the network answers is no reading of a digit.
+    pub little_ink: bool,
+}
+
+/// Reads a PNG or JPEG file and converts it to MNIST's form. The picture's size is read from
+/// its header and checked before any pixel is decoded; a truncated file is an error.
+pub fn load_digit(path: &Path) -> Result<Digit> {
+    let bytes = crate::files::read_regular(path, MAX_FILE_BYTES)?;
+    let img = decode(&bytes).map_err(|m| Error::Invalid(format!("{}: {m}", path.display())))?;
     digit_from_image(&img).map_err(|m| Error::Invalid(format!("{}: {m}", path.display())))
 }
 
 /// Converts grey levels (`width × height`, row by row, ink = 1, paper = 0: a drawing on a
 /// canvas) to MNIST's form by the same steps as a picture file.
-pub fn digit_from_pixels(pixels: &[f32], width: u32, height: u32) -> Result<Vec<f32>, String> {
+pub fn digit_from_pixels(pixels: &[f32], width: u32, height: u32) -> Result<Digit, String> {
     if pixels.len() != width as usize * height as usize {
         return Err(format!(
             "expected {width}×{height} = {} pixels, got {}",
@@ -51,8 +68,49 @@ pub fn digit_from_pixels(pixels: &[f32], width: u32, height: u32) -> Result<Vec<
     digit_from_image(&DynamicImage::ImageRgb32F(img))
 }
 
+/// Decodes a PNG or JPEG image held in `bytes`, within [`MAX_PIXELS`] and the decoder's
+/// allocation bound.
+pub fn decode(bytes: &[u8]) -> Result<DynamicImage, String> {
+    use image::{ImageFormat, ImageReader, Limits};
+    let expected = |e: image::ImageError| format!("expected a PNG or JPEG image: {e}");
+    let reader = || {
+        ImageReader::new(std::io::Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| format!("expected a PNG or JPEG image: {e}"))
+    };
+    let format = reader()?.format();
+    let (w, h) = reader()?.into_dimensions().map_err(expected)?;
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(format!(
+            "the image is {w}×{h} pixels, more than the {MAX_PIXELS} pixels (4096×4096) read; \
+             scale it down"
+        ));
+    }
+    if format == Some(ImageFormat::Jpeg) && !jpeg_complete(bytes) {
+        return Err("the JPEG file is truncated: its image data has no end marker (FF D9)".into());
+    }
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(w);
+    limits.max_image_height = Some(h);
+    limits.max_alloc = Some(MAX_DECODER_ALLOC);
+    let mut reader = reader()?;
+    reader.limits(limits);
+    reader.decode().map_err(expected)
+}
+
+/// Whether a JPEG's image data (after its first start-of-scan marker FF DA) is followed by an
+/// end-of-image marker FF D9: in entropy-coded data a byte FF is always followed by 00 or a
+/// restart marker, so FF D9 there is the real end. A truncated file has none, and the decoder
+/// would fill the missing part with grey.
+fn jpeg_complete(bytes: &[u8]) -> bool {
+    let Some(sos) = bytes.windows(2).position(|w| w == [0xff, 0xda]) else {
+        return false;
+    };
+    bytes[sos..].windows(2).any(|w| w == [0xff, 0xd9])
+}
+
 /// Converts a decoded image to MNIST's form; the error says why it could not.
-pub fn digit_from_image(img: &DynamicImage) -> Result<Vec<f32>, String> {
+pub fn digit_from_image(img: &DynamicImage) -> Result<Digit, String> {
     let (w, h) = img.dimensions();
     if w < 2 || h < 2 {
         return Err(format!(
@@ -102,6 +160,8 @@ pub fn digit_from_image(img: &DynamicImage) -> Result<Vec<f32>, String> {
         return Err("no digit found: no pixel stands out from the background".into());
     };
     let (bw, bh) = (x1 - x0 + 1, y1 - y0 + 1);
+    let ink_pixels = grey.pixels().filter(|p| p.0[0] > INK).count();
+    let little_ink = ink_pixels < MIN_INK_PIXELS || 20 * bw.max(bh) < w.min(h);
     let crop = imageops::crop_imm(&grey, x0, y0, bw, bh).to_image();
     let scale = BOX / bw.max(bh) as f32;
     let (sw, sh) = (
@@ -126,7 +186,10 @@ pub fn digit_from_image(img: &DynamicImage) -> Result<Vec<f32>, String> {
     for (x, y, p) in small.enumerate_pixels() {
         out[(oy + y as usize) * SIDE + ox + x as usize] = p.0[0];
     }
-    Ok(out)
+    Ok(Digit {
+        pixels: out,
+        little_ink,
+    })
 }
 
 /// Downscales by averaging the source area under each target pixel (exact box filter), the way
@@ -178,7 +241,7 @@ mod tests {
 
     #[test]
     fn dark_ink_on_paper_becomes_a_centred_white_digit_20_pixels_tall() {
-        let d = digit_from_image(&bar_picture()).unwrap();
+        let d = digit_from_image(&bar_picture()).unwrap().pixels;
         assert_eq!(d.len(), 784);
         let ink_rows: Vec<usize> = (0..28)
             .filter(|&r| (0..28).any(|c| d[r * 28 + c] > 0.5))
@@ -207,12 +270,48 @@ mod tests {
             DynamicImage::ImageRgb8(img)
         };
         let (a, b) = (
-            digit_from_image(&inverted).unwrap(),
-            digit_from_image(&bar_picture()).unwrap(),
+            digit_from_image(&inverted).unwrap().pixels,
+            digit_from_image(&bar_picture()).unwrap().pixels,
         );
         let diff = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
         assert!(diff < 1e-4, "the same digit either way round: {diff}");
         let blank = DynamicImage::ImageLuma8(ImageBuffer::from_pixel(50, 50, Luma([255u8])));
         assert!(digit_from_image(&blank).unwrap_err().contains("no digit"));
+    }
+
+    fn encode(img: &DynamicImage, format: image::ImageFormat) -> Vec<u8> {
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut bytes, format).unwrap();
+        bytes.into_inner()
+    }
+
+    #[test]
+    fn a_speck_of_ink_is_flagged_and_a_real_stroke_is_not() {
+        assert!(!digit_from_image(&bar_picture()).unwrap().little_ink);
+        let speck = ImageBuffer::from_fn(200, 200, |x, y| {
+            Luma([if (100..103).contains(&x) && (100..103).contains(&y) {
+                0u8
+            } else {
+                255
+            }])
+        });
+        assert!(
+            digit_from_image(&DynamicImage::ImageLuma8(speck))
+                .unwrap()
+                .little_ink
+        );
+    }
+
+    #[test]
+    fn truncated_jpegs_are_errors_whole_ones_decode() {
+        let jpeg = encode(&bar_picture(), image::ImageFormat::Jpeg);
+        assert!(decode(&jpeg).is_ok());
+        for cut in [jpeg.len() - 2, jpeg.len() / 2, jpeg.len() * 3 / 4] {
+            let e = decode(&jpeg[..cut]).unwrap_err();
+            assert!(
+                e.contains("truncated") || e.contains("expected a PNG or JPEG"),
+                "{cut}: {e}"
+            );
+        }
     }
 }

@@ -14,6 +14,11 @@ use std::time::Duration;
 
 /// No data set file is near this size; a server sending more is not sending it.
 const MAX_BYTES: u64 = 200 << 20;
+/// After the first timeout, a download slower on average than this is abandoned: a server that
+/// drips a byte just within each read timeout would otherwise hold it for ever.
+const MIN_BYTES_PER_SECOND: f64 = 4096.0;
+/// However fast the bytes come, no download takes longer than this.
+const DEADLINE: Duration = Duration::from_secs(30 * 60);
 
 /// One file of a data set and what it must hash to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,6 +147,7 @@ pub fn fetch(source: &Source, dir: &Path, timeout: Duration, on: &mut dyn FnMut(
         .timeout_connect(Some(timeout))
         .timeout_per_read(Some(timeout))
         .timeout_recv_response(Some(timeout))
+        .timeout_global(Some(DEADLINE))
         .build()
         .into();
     for file in &source.files {
@@ -153,7 +159,7 @@ pub fn fetch(source: &Source, dir: &Path, timeout: Duration, on: &mut dyn FnMut(
         let mut failures = Vec::new();
         for mirror in &source.mirrors {
             let url = format!("{mirror}{}", file.name);
-            match download(&agent, &url, dir, file, on) {
+            match download(&agent, timeout, &url, dir, file, on) {
                 Ok(()) => {
                     on(FetchEvent::Done {
                         file: &file.name,
@@ -189,6 +195,7 @@ pub fn fetch(source: &Source, dir: &Path, timeout: Duration, on: &mut dyn FnMut(
 /// the reason, for the list of failed mirrors.
 fn download(
     agent: &ureq::Agent,
+    timeout: Duration,
     url: &str,
     dir: &Path,
     file: &RemoteFile,
@@ -201,27 +208,36 @@ fn download(
         url,
         total,
     });
-    let part = dir.join(format!(".{}.part-{}", file.name, std::process::id()));
-    let result = (|| {
+    let target = dir.join(&file.name);
+    // The download goes through the one safe writer: into a temporary file, verified there,
+    // and renamed over the target only if that is a regular file or absent.
+    let fail = |m: String| Error::Invalid(m);
+    crate::files::write_with(&target, |out, part| {
         let mut reader = response.into_body().into_with_config().limit(MAX_BYTES).reader();
-        let mut out = File::create(&part).map_err(|e| format!("{}: {e}", part.display()))?;
         let mut buf = vec![0u8; 1 << 16];
         let mut done = 0u64;
+        let started = std::time::Instant::now();
         loop {
             let n = reader.read(&mut buf).map_err(|e| {
                 let timed_out = e.kind() == std::io::ErrorKind::TimedOut || e.to_string().contains("timeout");
-                match total {
+                fail(match total {
                     _ if timed_out => format!("timed out: no data for the timeout after {done} bytes ({e})"),
                     Some(total) => format!("truncated: received {done} of {total} bytes ({e})"),
                     None => format!("failed after {done} bytes: {e}"),
-                }
+                })
             })?;
             if n == 0 {
                 break;
             }
-            out.write_all(&buf[..n])
-                .map_err(|e| format!("{}: {e}", part.display()))?;
+            out.write_all(&buf[..n]).map_err(|e| Error::io(part, e))?;
             done += n as u64;
+            let elapsed = started.elapsed();
+            if elapsed > timeout && (done as f64) < MIN_BYTES_PER_SECOND * elapsed.as_secs_f64() {
+                return Err(fail(format!(
+                    "too slow: {done} bytes in {:.1} s, less than {MIN_BYTES_PER_SECOND} bytes per second",
+                    elapsed.as_secs_f64()
+                )));
+            }
             on(FetchEvent::Bytes {
                 file: &file.name,
                 done,
@@ -230,22 +246,12 @@ fn download(
         if let Some(total) = total
             && done != total
         {
-            return Err(format!("truncated: received {done} of {total} bytes"));
+            return Err(fail(format!("truncated: received {done} of {total} bytes")));
         }
-        out.sync_all().map_err(|e| format!("{}: {e}", part.display()))?;
-        drop(out);
-        verify(&part, file).map_err(|e| e.to_string())??;
-        let target = dir.join(&file.name);
-        std::fs::rename(&part, &target).map_err(|e| format!("{}: {e}", target.display()))?;
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&part);
-    }
-    result
+        out.flush().map_err(|e| Error::io(part, e))?;
+        verify(part, file)?.map_err(fail)
+    })
+    .map_err(|e| e.to_string())
 }
 
 /// `Ok(Ok(()))` when the file has its published MD5 (or its decompressed contents their

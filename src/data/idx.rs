@@ -3,10 +3,10 @@
 //!
 //! Sizes from the header are trusted only after they are checked against the data really
 //! present: a raw file's length is compared first, and a compressed stream is read with a limit,
-//! so a hostile header cannot make us allocate more than the file holds.
+//! so a hostile header cannot make us allocate more than the file holds; and whatever the
+//! header declares must fit the memory limit (`budget`) before any data is read.
 
 use crate::error::{Error, Result};
-use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
@@ -30,8 +30,7 @@ impl Idx {
 
 /// Reads an IDX file of unsigned bytes, raw or gzipped.
 pub fn read_idx(path: &Path) -> Result<Idx> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let file_len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let (file, file_len) = crate::files::open_regular(path)?;
     let mut reader = BufReader::new(file);
     let mut head = [0u8; 2];
     let got = read_full(&mut reader, &mut head).map_err(|e| Error::io(path, e))?;
@@ -119,7 +118,7 @@ fn parse(path: &Path, mut r: impl Read, known_len: Option<u64>, where_: &str) ->
         .ok_or_else(|| err(4, format!("dimensions {dims:?} overflow a 64-bit size")))?;
 
     if let Some(len) = known_len {
-        let have = len - header_len;
+        let have = len.saturating_sub(header_len);
         if have != expected {
             let what = if have < expected { "truncated" } else { "too long" };
             return Err(err(
@@ -129,6 +128,12 @@ fn parse(path: &Path, mut r: impl Read, known_len: Option<u64>, where_: &str) ->
         }
     }
 
+    // Refused here, before a byte of data is read: a gzip stream can expand a thousandfold,
+    // so a small compressed file may truthfully declare more than memory holds.
+    crate::budget::check(
+        || format!("{}: IDX data of dimensions {dims:?}", path.display()),
+        Some(expected),
+    )?;
     // Reads at most one byte past what the header promises: the vector grows with the data
     // actually present, never with the header's claim.
     let mut data = Vec::new();
@@ -250,7 +255,26 @@ mod tests {
         // Claims 4 G × 4 G values but holds three bytes.
         let bytes = encode_idx(&[u32::MAX as usize, u32::MAX as usize], &[1, 2, 3]);
         assert!(message(read_idx(&write(dir, "h", &bytes))).contains("truncated"));
-        assert!(message(read_idx(&write(dir, "h.gz", &gzip(&bytes)))).contains("truncated"));
+        // Compressed, the length cannot be compared: the claim is refused by the memory limit
+        // before any data is read.
+        let m = message(read_idx(&write(dir, "h.gz", &gzip(&bytes))));
+        assert!(m.contains("h.gz") && m.contains("memory limit"), "{m}");
+    }
+
+    #[test]
+    fn a_gzip_bomb_is_refused_after_its_header_however_much_it_holds() {
+        let tmp = tempfile::tempdir().unwrap();
+        // 2 GiB of zeros claimed, the first 64 MiB of them present (64 KB compressed).
+        let dims = [2048usize, 1024, 1024];
+        let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        z.write_all(&encode_idx(&dims, &[])).unwrap();
+        let block = vec![0u8; 1 << 20];
+        for _ in 0..64 {
+            z.write_all(&block).unwrap();
+        }
+        let path = write(tmp.path(), "bomb.gz", &z.finish().unwrap());
+        let m = message(read_idx(&path));
+        assert!(m.contains("memory limit") && m.contains("2.0 GiB"), "{m}");
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod digit_image;
 pub mod fetch;
 pub mod idx;
 pub mod mnist;
+pub mod npy;
 pub mod prepare;
 pub mod standardize;
 pub mod tabular;

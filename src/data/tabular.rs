@@ -2,7 +2,7 @@
 //! classification (the target column's values become classes) or regression (numbers).
 
 use super::{Dataset, Features, Targets};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, quote};
 use ndarray::{Array1, Array2};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -89,7 +89,7 @@ pub struct Csv {
 impl Csv {
     /// Reads a comma-separated file whose first row names the columns.
     pub fn read(path: &Path) -> Result<Csv> {
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let (file, _) = crate::files::open_regular(path)?;
         Self::from_reader(file, path)
     }
 
@@ -120,6 +120,20 @@ impl Csv {
             .iter()
             .map(str::to_string)
             .collect();
+        for (i, name) in header.iter().enumerate() {
+            if let Some(first) = header[..i].iter().position(|h| h == name) {
+                return Err(Error::Csv {
+                    path: path.to_path_buf(),
+                    line: 1,
+                    column: Some(name.clone()),
+                    message: format!(
+                        "the header names this column twice, as columns {} and {}; column names must differ",
+                        first + 1,
+                        i + 1
+                    ),
+                });
+            }
+        }
         if header.is_empty() || header.iter().all(String::is_empty) {
             return Err(Error::Csv {
                 path: path.to_path_buf(),
@@ -153,9 +167,10 @@ impl Csv {
     pub fn column(&self, name: &str) -> Result<usize> {
         self.header.iter().position(|h| h == name).ok_or_else(|| {
             Error::Invalid(format!(
-                "{}: no column '{name}'; the columns are: {}",
+                "{}: no column '{}'; the columns are: {}",
                 self.path.display(),
-                self.header.join(", ")
+                quote(name),
+                quote(&self.header.join(", "))
             ))
         })
     }
@@ -179,7 +194,7 @@ impl Csv {
                     c,
                     format!(
                         "missing value '{}'; pass --drop-missing to leave out rows with missing values",
-                        &record[c]
+                        quote(&record[c])
                     ),
                 ));
             }
@@ -192,7 +207,8 @@ impl Csv {
                             *line,
                             c,
                             format!(
-                                "expected a number, found '{cell}' (only the target column may hold text)"
+                                "expected a number, found '{}' (only the target column may hold text)",
+                                quote(cell)
                             ),
                         ));
                     }
@@ -408,30 +424,43 @@ pub fn class_names(values: &[String]) -> Vec<String> {
 
 /// A 2-D `.npy` array of any common numeric type, as `f32`.
 pub fn read_npy_2d(path: &Path) -> Result<Array2<f32>> {
-    read_npy::<ndarray::Ix2>(path)
+    read_npy::<ndarray::Ix2>(path, &npy_bytes(path)?)
+}
+
+/// [`read_npy_2d`] on the bytes of a file already in memory; `path` names it in errors.
+pub fn npy_2d_from_bytes(bytes: &[u8], path: &Path) -> Result<Array2<f32>> {
+    super::npy::check(bytes, path)?;
+    read_npy::<ndarray::Ix2>(path, bytes)
 }
 
 /// A 1-D `.npy` array of any common numeric type, each value as text (integers without a
 /// decimal point, so they read as class labels).
 fn read_npy_1d(path: &Path) -> Result<Vec<String>> {
     use ndarray_npy::ReadNpyExt;
+    let bytes = npy_bytes(path)?;
     macro_rules! try_int {
         ($($t:ty),*) => {$(
-            if let Ok(a) = ndarray::Array1::<$t>::read_npy(open(path)?) {
+            if let Ok(a) = ndarray::Array1::<$t>::read_npy(&bytes[..]) {
                 return Ok(a.iter().map(|v| v.to_string()).collect());
             }
         )*};
     }
     try_int!(i64, i32, i16, i8, u64, u32, u16, u8, bool);
-    let y = read_npy::<ndarray::Ix1>(path)?;
+    let y = read_npy::<ndarray::Ix1>(path, &bytes)?;
     Ok(y.iter().map(|v| v.to_string()).collect())
 }
 
-fn open(path: &Path) -> Result<std::fs::File> {
-    std::fs::File::open(path).map_err(|e| Error::io(path, e))
+/// The largest `.npy` file read.
+const MAX_NPY_BYTES: u64 = 16 << 30;
+
+/// The bytes of a `.npy` file whose header declares no more data than the file holds.
+fn npy_bytes(path: &Path) -> Result<Vec<u8>> {
+    let bytes = crate::files::read_regular(path, MAX_NPY_BYTES)?;
+    super::npy::check(&bytes, path)?;
+    Ok(bytes)
 }
 
-fn read_npy<D: ndarray::Dimension>(path: &Path) -> Result<ndarray::Array<f32, D>> {
+fn read_npy<D: ndarray::Dimension>(path: &Path, bytes: &[u8]) -> Result<ndarray::Array<f32, D>> {
     use ndarray_npy::{ReadNpyError, ReadNpyExt};
     let fail = |e: ReadNpyError| {
         let dims = D::NDIM.unwrap_or(0);
@@ -442,7 +471,7 @@ fn read_npy<D: ndarray::Dimension>(path: &Path) -> Result<ndarray::Array<f32, D>
     };
     macro_rules! try_type {
         ($($t:ty),*) => {$(
-            match ndarray::Array::<$t, D>::read_npy(open(path)?) {
+            match ndarray::Array::<$t, D>::read_npy(bytes) {
                 Ok(a) => return Ok(a.mapv(|v| v as f32)),
                 Err(ReadNpyError::WrongDescriptor(_)) => {}
                 Err(e) => return Err(fail(e)),
@@ -450,7 +479,7 @@ fn read_npy<D: ndarray::Dimension>(path: &Path) -> Result<ndarray::Array<f32, D>
         )*};
     }
     try_type!(f32, f64, i64, i32, i16, i8, u64, u32, u16, u8);
-    match ndarray::Array::<f32, D>::read_npy(open(path)?) {
+    match ndarray::Array::<f32, D>::read_npy(bytes) {
         Ok(a) => Ok(a),
         Err(e) => Err(fail(e)),
     }

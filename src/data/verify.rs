@@ -4,7 +4,6 @@
 use super::mnist::{TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS};
 use crate::error::{Error, Result};
 use sha2::{Digest, Sha256};
-use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -73,7 +72,7 @@ pub fn verify_mnist(dir: &Path) -> Result<Vec<Verdict>> {
 
 /// SHA-256 of a file's contents after gzip decompression (if it is gzipped, by its magic).
 pub fn decompressed_sha256(path: &Path) -> Result<String> {
-    let mut file = BufReader::new(File::open(path).map_err(|e| Error::io(path, e))?);
+    let mut file = BufReader::new(crate::files::open_regular(path)?.0);
     let mut head = [0u8; 2];
     let got = file.read(&mut head).map_err(|e| Error::io(path, e))?;
     let start = std::io::Cursor::new(head[..got].to_vec());

@@ -24,7 +24,7 @@ use std::path::Path;
 
 /// Writes `model` as an ONNX file, atomically.
 pub fn save(model: &Model, path: &Path) -> Result<()> {
-    crate::model_io::write_atomic(path, &to_bytes(model))
+    crate::files::write_atomic(path, &to_bytes(model))
 }
 
 /// Reads an ONNX file as a model, and any external data files its tensors name beside it.

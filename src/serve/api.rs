@@ -43,7 +43,7 @@ pub fn predict(state: &State, body: &[u8]) -> Reply {
     // The same preprocessing as `mlp predict` gives a picture file: crop, scale to 20×20,
     // centre by the centre of mass.
     let input = match digit_image::digit_from_pixels(&request.pixels, SIDE as u32, SIDE as u32) {
-        Ok(input) => input,
+        Ok(digit) => digit.pixels,
         Err(message) => return Reply::error(422, message),
     };
     let x = Array2::from_shape_vec((1, input.len()), input.clone()).expect("784 pixels");

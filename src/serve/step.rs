@@ -45,7 +45,7 @@ pub fn step(state: &State, body: &[u8]) -> Reply {
         );
     }
     let input = match digit_image::digit_from_pixels(&request.pixels, SIDE as u32, SIDE as u32) {
-        Ok(input) => input,
+        Ok(digit) => digit.pixels,
         Err(message) => return Reply::error(422, message),
     };
     let x = match model.prepare(ndarray::ArrayView2::from_shape((1, input.len()), &input).expect("784")) {

@@ -67,7 +67,7 @@ pub fn evaluate<T: Float>(net: &Network<T>, data: &Dataset) -> Result<Evaluation
                 confusion[data.labels[i] as usize][predicted] += 1;
             }
         },
-    );
+    )?;
     let mut confusion = vec![vec![0usize; k]; k];
     for part in parts {
         for (row, part_row) in confusion.iter_mut().zip(part) {
@@ -96,7 +96,7 @@ pub fn reconstruction_error<T: Float>(net: &Network<T>, data: &Dataset) -> Resul
                 *sum += d * d;
             });
         },
-    );
+    )?;
     Ok(parts.iter().sum::<f64>() / (data.len() * data.n_targets()).max(1) as f64)
 }
 
@@ -114,12 +114,13 @@ pub fn r_squared(mse: f64, variance: f64) -> f64 {
 /// Feeds every sample forward, a chunk of rows at a time, and lets `visit` fold each chunk's
 /// sample indices, outputs and targets into an accumulator made by `init`; returns one
 /// accumulator per thread; threads and chunk size as [`crate::linalg::inference_plan`] says.
+/// A non-finite output is an error naming the sample and layer.
 fn over_samples<T: Float, A: Send>(
     net: &Network<T>,
     data: &Dataset,
     init: impl Fn() -> A + Sync,
     visit: impl Fn(&mut A, &[usize], ArrayView2<T>, ArrayView2<T>) + Sync,
-) -> Vec<A> {
+) -> Result<Vec<A>> {
     let widest = net.layers.iter().map(|l| l.weights.len()).max().unwrap_or(1);
     let (threads, chunk) = crate::linalg::inference_plan(widest, data.len());
     let indices: Vec<usize> = (0..data.len()).collect();
@@ -132,17 +133,21 @@ fn over_samples<T: Float, A: Send>(
         for c in part.chunks(rows) {
             data.fill_batch(c, x.view_mut(), y.view_mut());
             let out = net.feedforward_batch(x.slice(s![..c.len(), ..]), &mut ws);
+            if out.iter().any(|v| !v.is_finite()) {
+                let out = out.to_owned();
+                net.check_outputs(x.slice(s![..c.len(), ..]), out.view(), c[0] + 1)?;
+            }
             visit(&mut acc, c, out, y.slice(s![..c.len(), ..]));
         }
-        acc
+        Ok::<A, Error>(acc)
     };
     if threads == 1 {
-        return vec![run(&indices)];
+        return Ok(vec![run(&indices)?]);
     }
     let (first, second) = indices.split_at(indices.len() / 2);
     std::thread::scope(|scope| {
         let other = scope.spawn(|| run(second));
-        let mine = run(first);
-        vec![mine, other.join().expect("evaluation thread")]
+        let mine = run(first)?;
+        Ok(vec![mine, other.join().expect("evaluation thread")?])
     })
 }

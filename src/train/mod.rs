@@ -27,6 +27,7 @@ use crate::network::{Network, Workspace};
 use crate::optim::Optim;
 use ndarray::{Array2, s};
 use split::Epoch;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 use step::Stepper;
 use walk::Batches;
@@ -44,6 +45,20 @@ pub enum Event<'a, T> {
 }
 
 /// The data of a training run.
+/// Set from a signal handler (an atomic store is all a handler may safely do); training
+/// stops at the next mini-batch.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Asks every running [`train`] to stop after its current mini-batch, with a checkpoint
+/// moment first, and return [`Error::Interrupted`]. Safe to call from a signal handler.
+pub fn request_stop() {
+    STOP.store(true, Ordering::SeqCst);
+}
+
+fn stop_requested() -> bool {
+    STOP.load(Ordering::SeqCst)
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Sets<'a> {
     pub train: &'a Dataset,
@@ -74,6 +89,13 @@ pub fn train<T: Float>(
     ws.set_dropout(net, config.input_dropout, config.dropout);
     let mut batches = Batches::new(sets.train, m);
     while progress.epoch < config.epochs && !progress.stopped_early {
+        if stop_requested() {
+            // Between epochs: the last one's checkpoint moment has just passed.
+            return Err(Error::Interrupted {
+                epoch: progress.epoch,
+                batch: progress.step,
+            });
+        }
         let epoch = progress.epoch + 1;
         record::schedule_eta(optim, config, epoch, sets.train.len());
         let start = Instant::now();
@@ -85,6 +107,9 @@ pub fn train<T: Float>(
         }
         run_epoch(net, &batches, &mut ws, config, optim, progress, &mut on_event)?;
         let seconds = start.elapsed().as_secs_f64();
+        if epoch == 1 && outputs_pinned(net, sets.train) {
+            return Err(Error::Saturated { epoch });
+        }
         let report = evaluate_epoch(net, sets, progress, optim, seconds)?;
         record::record(progress, report, config, optim);
         on_event(Event::Epoch(
@@ -93,6 +118,37 @@ pub fn train<T: Float>(
         on_event(Event::Checkpoint(net, progress, optim))?;
     }
     Ok(())
+}
+
+/// Whether every output of (up to) 100 training samples is pinned at its
+/// activation's limit, the same for all of them: weights blown up by a huge learning rate
+/// still change by tiny amounts,
+/// so the check of unchanged weights misses them, but such a network answers the same for
+/// every input. Asked after the first epoch only, when no network that learns is anywhere
+/// near so saturated.
+fn outputs_pinned<T: Float>(net: &Network<T>, train: &Dataset) -> bool {
+    let output = net.layers.last().expect("validated").activation;
+    // Only where the output delta carries f'(a) (the quadratic cost) does saturation end
+    // learning: with cross-entropy or log-likelihood δ = z − y, and a pinned network recovers.
+    if !output.pinned(T::one()) || net.cost.requires().is_some() {
+        return false;
+    }
+    // Spread over the whole set: data sorted by class would otherwise give one class only.
+    let k = train.len().min(100);
+    let rows: Vec<usize> = (0..k).map(|i| i * train.len() / k).collect();
+    let mut x = Array2::<T>::zeros((rows.len(), net.n_inputs()));
+    let mut y = Array2::<T>::zeros((rows.len(), train.n_targets()));
+    train.fill_batch(&rows, x.view_mut(), y.view_mut());
+    let mut ws = Workspace::new(net, rows.len());
+    let out = net.feedforward_batch(x.view(), &mut ws);
+    // Pinned, and at the same limits for every sample: a network with unscaled inputs may
+    // saturate early but still tells its inputs apart.
+    let first = out.row(0);
+    out.iter().all(|&z| output.pinned(z))
+        && out
+            .rows()
+            .into_iter()
+            .all(|row| row.iter().zip(first).all(|(&z, &z0)| (z - z0).abs() < T::one()))
 }
 
 /// Every data set fits the network, and there is something to train on.
@@ -156,6 +212,12 @@ fn run_epoch<T: Float>(
                 if config.checkpoint_every.is_some_and(|n| batch % n == 0) && batch < total {
                     stepper.sync(net);
                     on_event(Event::Checkpoint(net, progress, optim))?;
+                }
+                // The last mini-batch goes on to the epoch's end, which has its own checkpoint.
+                if stop_requested() && batch < total {
+                    stepper.sync(net);
+                    on_event(Event::Checkpoint(net, progress, optim))?;
+                    return Err(Error::Interrupted { epoch, batch });
                 }
             }
             Ok(())

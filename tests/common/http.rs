@@ -17,6 +17,8 @@ pub enum Reply {
     Truncated(Vec<u8>, usize),
     /// 200, the headers and the first bytes, then nothing for `stall`.
     Slow(Vec<u8>, Duration),
+    /// 200, the headers, then the bytes one at a time with this pause before each.
+    Drip(Vec<u8>, Duration),
     /// 404.
     Missing,
 }
@@ -73,6 +75,19 @@ pub fn serve(routes: HashMap<String, Reply>) -> Server {
                             .and_then(|_| stream.write_all(&body[..body.len().min(10)]))
                             .and_then(|_| stream.flush());
                         std::thread::sleep(stall);
+                        r
+                    }
+                    Reply::Drip(body, pause) => {
+                        let mut r = stream.write_all(header(body.len()).as_bytes());
+                        for b in &body {
+                            std::thread::sleep(pause);
+                            r = r
+                                .and_then(|_| stream.write_all(&[*b]))
+                                .and_then(|_| stream.flush());
+                            if r.is_err() {
+                                break;
+                            }
+                        }
                         r
                     }
                     Reply::Missing => stream.write_all(

@@ -25,6 +25,7 @@ mod flags;
 mod pictures;
 mod predict;
 mod report;
+mod signals;
 mod source;
 mod spec;
 
@@ -41,6 +42,10 @@ struct Cli {
     /// numbers computed are the same with any count, so 1 changes only the speed.
     #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     threads: Option<u64>,
+    /// Most memory a network, a data file or a decoded array may take, checked before it is
+    /// allocated: 512M, 4G, 1T [default: 1G].
+    #[arg(long, global = true, env = "MLP_MEMORY_LIMIT", value_name = "SIZE", value_parser = mlp::budget::parse)]
+    memory_limit: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -97,8 +102,13 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let threads = cli.threads.map_or(usize::MAX, |n| n as usize);
+    if let Some(bytes) = cli.memory_limit {
+        mlp::budget::set_limit(bytes);
+    }
     match mlp::linalg::with_threads(threads, || run(&cli.command)) {
         Ok(()) => ExitCode::SUCCESS,
+        // `train` has said what it kept.
+        Err(Error::Interrupted { .. }) => ExitCode::from(signals::EXIT_INTERRUPTED),
         Err(e) => {
             eprintln!("error: {e}{}", flag_hint(&e));
             ExitCode::FAILURE
@@ -110,7 +120,10 @@ fn main() -> ExitCode {
 /// never typed a flag).
 fn flag_hint(e: &Error) -> &'static str {
     match e {
-        Error::Diverged { .. } | Error::Stalled { .. } => " (--eta)",
+        Error::Diverged { .. } | Error::Stalled { .. } | Error::Saturated { .. } => " (--eta)",
+        Error::TooLarge { .. } => {
+            "; raise the limit with --memory-limit SIZE (or MLP_MEMORY_LIMIT) if this is meant"
+        }
         _ => "",
     }
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::path::Path;
 
 pub fn plot_history(history: &Path, output: &Path) -> Result<(), Error> {
-    let bytes = std::fs::read(history).map_err(|e| Error::io(history, e))?;
+    let bytes = mlp::files::read_regular(history, 1 << 30)?;
     let bad = |m: String| Error::Invalid(format!("{}: {m}", history.display()));
     let json: Value = serde_json::from_slice(&bytes)
         .map_err(|e| bad(format!("expected the JSON written by `mlp train --history`: {e}")))?;

@@ -14,6 +14,8 @@ struct Samples {
     x: Array2<f32>,
     /// "digit.png", or "data.csv row 3".
     names: Vec<String>,
+    /// A picture with almost no ink: its answer is flagged as no reading of a digit.
+    little_ink: bool,
 }
 
 pub fn predict(
@@ -33,7 +35,7 @@ pub fn predict(
         let samples = read_input(&model, input)?;
         let outputs = model.outputs(samples.x.view())?;
         for (name, out) in samples.names.iter().zip(outputs.rows()) {
-            let result = match model.task {
+            let mut result = match model.task {
                 Task::Classify => {
                     let mut ranked: Vec<(usize, f32)> = out.iter().copied().enumerate().collect();
                     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -50,6 +52,9 @@ pub fn predict(
                 }
                 Task::Regress => json!({"input": name, "prediction": out.to_vec()}),
             };
+            if samples.little_ink {
+                result["low_confidence"] = json!(true);
+            }
             if !json_out {
                 print_line(&result, model.task);
             }
@@ -102,7 +107,11 @@ fn read_input(model: &Model, path: &Path) -> Result<Samples, Error> {
     let display = path.display().to_string();
     let rows = |x: Array2<f32>| {
         let names = (1..=x.nrows()).map(|i| format!("{display} row {i}")).collect();
-        Samples { x, names }
+        Samples {
+            x,
+            names,
+            little_ink: false,
+        }
     };
     match ext.as_str() {
         "png" | "jpg" | "jpeg" => {
@@ -112,10 +121,16 @@ fn read_input(model: &Model, path: &Path) -> Result<Samples, Error> {
                     model.net.n_inputs()
                 )));
             }
-            let pixels = digit_image::load_digit(path)?;
+            let digit = digit_image::load_digit(path)?;
+            if digit.little_ink {
+                eprintln!(
+                    "warning: {display}: almost no ink (a speck, not a digit?); the answer below is low-confidence"
+                );
+            }
             Ok(Samples {
-                x: Array2::from_shape_vec((1, pixels.len()), pixels).expect("784 pixels"),
+                x: Array2::from_shape_vec((1, digit.pixels.len()), digit.pixels).expect("784 pixels"),
                 names: vec![display],
+                little_ink: digit.little_ink,
             })
         }
         "csv" => Ok(rows(model.read_csv(path)?.x)),
@@ -140,7 +155,11 @@ fn read_input(model: &Model, path: &Path) -> Result<Samples, Error> {
             let x = Array2::from_shape_vec((n, d), idx.data.iter().map(|&b| b as f32 / 255.0).collect())
                 .expect("IDX sizes checked by the reader");
             let names = (1..=n).map(|i| format!("{display} image {i}")).collect();
-            Ok(Samples { x, names })
+            Ok(Samples {
+                x,
+                names,
+                little_ink: false,
+            })
         }
     }
 }

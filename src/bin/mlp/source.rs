@@ -135,7 +135,12 @@ impl Source {
                 features: !t.no_standardize,
                 target: !t.no_standardize_target,
             },
-        )?;
+        )
+        .map_err(|e| match e {
+            // The library's table knows its columns, not its file.
+            Error::Invalid(m) => Error::Invalid(format!("{}: {m}", self.path().display())),
+            e => e,
+        })?;
         Ok(Loaded {
             train,
             test,

@@ -16,7 +16,8 @@ pub struct PredictArgs {
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
     top: Option<u64>,
     /// Print one JSON array: [{"input", "prediction", "top": [{"class", "probability"}]}]
-    /// ("activation" instead of "probability" when the output layer is not softmax).
+    /// ("activation" instead of "probability" when the output layer is not softmax), and
+    /// "low_confidence": true for a picture with almost no ink.
     #[arg(long)]
     json: bool,
 }

@@ -43,7 +43,8 @@ pub fn run(args: &TrainArgs) -> Result<(), Error> {
         report.resumed(path, &progress);
     }
     let checkpoint_path = args.checkpoint.as_ref().or(args.resume.as_ref());
-    train::train(&mut net, sets, &config, &mut optim, &mut progress, |event| {
+    crate::signals::stop_training_on_interrupt();
+    let trained = train::train(&mut net, sets, &config, &mut optim, &mut progress, |event| {
         match event {
             Event::Batches { epoch, done, total } => report.batches(epoch, done, total),
             Event::Epoch(r) => report.epoch(r),
@@ -54,7 +55,21 @@ pub fn run(args: &TrainArgs) -> Result<(), Error> {
             }
         }
         Ok(())
-    })?;
+    });
+    if let Err(e @ Error::Interrupted { .. }) = trained {
+        let kept = match checkpoint_path {
+            Some(path) => format!(
+                "the checkpoint {} holds the training so far; continue it with --resume {}",
+                path.display(),
+                path.display()
+            ),
+            None => "nothing was saved (--checkpoint FILE keeps the training state)".to_string(),
+        };
+        // Said here, where what was kept is known; `main` gives the signal's exit status.
+        eprintln!("{e}: {kept}");
+        return Err(e);
+    }
+    trained?;
 
     // MNIST's record keeps the run description's field order in the model file.
     let (record, training) = match &table {
@@ -77,7 +92,7 @@ pub fn run(args: &TrainArgs) -> Result<(), Error> {
     }
     if let Some(path) = &args.history {
         let json = serde_json::json!({"config": record, "epochs": &progress.history.epochs});
-        model_io::write_atomic(path, &serde_json::to_vec_pretty(&json).expect("plain data"))?;
+        mlp::files::write_atomic(path, &serde_json::to_vec_pretty(&json).expect("plain data"))?;
     }
     report.summary(&progress, &config, args.save.as_deref());
     Ok(())
