@@ -1,6 +1,7 @@
 //! Writes one valid input of each format `mlp` reads, as starting points for the fuzzers:
 //! `DIR/idx/` (raw and gzipped IDX), `DIR/model/` (a model file), `DIR/checkpoint/`, `DIR/csv/`,
-//! `DIR/npy/` (two arrays) and `DIR/image/` (a PNG and a JPEG of a digit).
+//! `DIR/npy/` (two arrays), `DIR/image/` (a PNG and a JPEG of a digit) and `DIR/onnx/` (an
+//! exported model, standardised).
 //!
 //!     cargo run --release --example fuzz_seeds -- DIR
 
@@ -16,7 +17,7 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(std::env::args().nth(1).ok_or("usage: fuzz_seeds DIR")?);
-    for sub in ["idx", "model", "checkpoint", "csv", "npy", "image"] {
+    for sub in ["idx", "model", "checkpoint", "csv", "npy", "image", "onnx"] {
         std::fs::create_dir_all(dir.join(sub))?;
     }
     let images = encode_idx(&[3, 4, 4], &(0..48).map(|i| (i * 5) as u8).collect::<Vec<_>>());
@@ -85,6 +86,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         dir.join("csv/numbers.csv"),
         "a,b,y\n1,2,0.5\n3,4,1.5\n\"5\",6,2\n",
     )?;
+    #[cfg(feature = "onnx")]
+    {
+        let mut model = mlp::Model::digits(Network::new(
+            &[4, 3, 2],
+            Init::StandardNormal,
+            &mut ChaCha8Rng::seed_from_u64(0),
+        )?);
+        model.standardizer = Some(mlp::data::standardize::Standardizer {
+            mean: ndarray::array![0.0, 1.0, 2.0, 3.0],
+            scale: ndarray::array![1.0, 2.0, 0.5, 4.0],
+        });
+        mlp::onnx::save(&model, &dir.join("onnx/small.onnx"))?;
+    }
     {
         use ndarray_npy::WriteNpyExt;
         ndarray::array![[1.0f32, 2.0], [3.0, 4.0]]

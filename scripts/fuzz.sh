@@ -11,7 +11,7 @@ export RUSTC_BOOTSTRAP=1
 seeds="$(mktemp -d)"
 trap 'rm -rf "$seeds"' EXIT
 cargo run --quiet --release --example fuzz_seeds -- "$seeds"
-for target in idx model checkpoint csv npy image; do
+for target in idx model checkpoint csv npy image onnx; do
   dirs=("$seeds/$target")
   [ -d "fuzz/regressions/$target" ] && dirs+=("fuzz/regressions/$target")
   echo "== fuzz target $target: ${seconds} s"

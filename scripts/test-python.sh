@@ -9,9 +9,13 @@ rm -rf "$venv"
 python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --upgrade pip
 "$venv/bin/pip" install --quiet "maturin>=1.16,<2" pytest pandas matplotlib \
-  "dask[distributed,dataframe]" nbclient nbformat ipykernel
+  "dask[distributed,dataframe]" nbclient nbformat ipykernel onnx onnxruntime skl2onnx
 # dask-ml is optional: without it the partial_fit-over-chunks test runs the documented loop.
 "$venv/bin/pip" install --quiet dask-ml || echo "dask-ml did not install; test_dask uses the plain loop"
+# torch only on request: PyPI's Linux wheel brings about 3 GB of CUDA libraries.
+if [ -n "${MLP_TEST_TORCH:-}" ]; then
+  "$venv/bin/pip" install --quiet torch safetensors onnxscript || echo "torch did not install; its tests skip"
+fi
 # The README's install command, into this environment.
 "$venv/bin/pip" install --quiet ./python
 # The CLI, for the tests that compare its predictions with Python's.

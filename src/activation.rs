@@ -60,7 +60,7 @@ pub enum Activation {
 }
 
 /// The slope of leaky ReLU for negative inputs.
-const LEAK: f64 = 0.01;
+pub const LEAK: f64 = 0.01;
 
 pub const ALL: [Activation; 6] = [
     Activation::Sigmoid,

@@ -38,6 +38,16 @@ impl Cost {
         }
     }
 
+    /// The cost given to a network trained elsewhere (imported from ONNX or PyTorch), whose
+    /// training cost is not known: the one its output layer is made for.
+    pub fn for_output(output: Activation) -> Cost {
+        match output {
+            Activation::Softmax => Cost::LogLikelihood,
+            Activation::Sigmoid => Cost::CrossEntropy,
+            _ => Cost::Mse,
+        }
+    }
+
     /// Checks that this cost can sit on an output layer with activation `output`.
     pub fn check_output(self, output: Activation) -> Result<(), String> {
         match self.requires() {

@@ -71,6 +71,9 @@ pub enum Error {
     #[error("{}: not a valid mlp model file: {message}", path.display())]
     Model { path: PathBuf, message: String },
 
+    /// An ONNX file that is not a graph mlp can read.
+    #[error("{}: not an ONNX graph mlp can read: {message}", path.display())]
+    Onnx { path: PathBuf, message: String },
     /// Something would need more memory than the limit allows (`budget::check`).
     #[error(
         "{what} needs {}, more than the memory limit of {}",

@@ -24,12 +24,15 @@ pub mod model;
 pub mod model_io;
 mod named;
 pub mod network;
+#[cfg(feature = "onnx")]
+pub mod onnx;
 pub mod optim;
 pub mod perceptron;
 pub mod plot;
 pub mod reference;
 #[cfg(feature = "serve")]
 pub mod serve;
+pub mod state_dict;
 pub mod train;
 
 pub use activation::Activation;

@@ -126,7 +126,13 @@ fn no_import_circle_among_the_library_modules() {
     let mut edges: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
     for file in &files {
         let me = module_of(&src, file);
-        let code = code_of(&std::fs::read_to_string(file).unwrap());
+        let text = std::fs::read_to_string(file).unwrap();
+        // Generated code (src/onnx/proto.rs) nests inline modules whose `super::` names a
+        // sibling inside the same file, not the parent module.
+        if text.contains("@generated") {
+            continue;
+        }
+        let code = code_of(&text);
         // A parent names its child modules without a prefix: `step::Stepper`.
         for child in child_modules(&code) {
             if code.contains(&format!("{child}::")) {

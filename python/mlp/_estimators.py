@@ -267,6 +267,16 @@ class _BaseMLP(BaseEstimator):
         with open(path, "wb") as f:
             f.write(data)
 
+    def to_onnx(self, path=None):
+        """The model as an ONNX graph's bytes, what ``mlp export --onnx`` writes (input
+        ``input``, outputs ``probabilities`` and ``label``, or ``output``); also written to
+        ``path`` when one is given."""
+        data = _core.onnx_bytes(self.to_bytes())
+        if path is not None:
+            with open(path, "wb") as f:
+                f.write(data)
+        return data
+
     def _features(self):
         names = getattr(self, "feature_names_in_", None)
         return [] if names is None else [str(n) for n in names]

@@ -506,6 +506,13 @@ fn load_bytes<'py>(
     Ok(out)
 }
 
+/// A model file's bytes as an ONNX graph's (`mlp export --onnx`).
+#[pyfunction]
+fn onnx_bytes<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    let model = Model::from_bytes(data, Path::new("<model>")).map_err(py_err)?;
+    Ok(PyBytes::new(py, &mlp::onnx::to_bytes(&model)))
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<lecture::Network>()?;
@@ -515,6 +522,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Classifier>()?;
     m.add_class::<Regressor>()?;
     m.add_function(wrap_pyfunction!(load_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(onnx_bytes, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -5,8 +5,12 @@ use clap::{Parser, Subcommand};
 use commands::autoencode::AutoencodeArgs;
 use commands::data::DataCommand;
 use commands::eval::EvalArgs;
+#[cfg(feature = "onnx")]
+use commands::export::ExportArgs;
 use commands::gates::GatesArgs;
 use commands::gradcheck::GradcheckArgs;
+#[cfg(feature = "onnx")]
+use commands::import::ImportArgs;
 use commands::pictures::{DrawArgs, PlotArgs};
 use commands::predict::PredictArgs;
 #[cfg(feature = "serve")]
@@ -76,6 +80,12 @@ enum Command {
     Data(DataCommand),
     /// Compare backpropagation's gradient with central differences on a random network (f64).
     Gradcheck(GradcheckArgs),
+    /// Write a saved model as an ONNX graph, for ONNX Runtime and the other runtimes.
+    #[cfg(feature = "onnx")]
+    Export(ExportArgs),
+    /// Read an MLP from an ONNX file (torch.onnx.export, skl2onnx, mlp export) into a model file.
+    #[cfg(feature = "onnx")]
+    Import(ImportArgs),
     /// A web page on this machine: draw a digit and watch the network classify it, train the
     /// lecture's network on MNIST and watch its curves and weights grow. Prints the URL.
     #[cfg(feature = "serve")]
@@ -130,6 +140,10 @@ fn run(command: &Command) -> Result<(), Error> {
         Command::Autoencode(args) => commands::autoencode::run(args),
         Command::Data(command) => commands::data::run(command),
         Command::Gradcheck(args) => commands::gradcheck::run(args),
+        #[cfg(feature = "onnx")]
+        Command::Export(args) => commands::export::run(args),
+        #[cfg(feature = "onnx")]
+        Command::Import(args) => commands::import::run(args),
         #[cfg(feature = "serve")]
         Command::Serve(args) => commands::serve::run(args),
     }

@@ -3,8 +3,12 @@
 pub mod autoencode;
 pub mod data;
 pub mod eval;
+#[cfg(feature = "onnx")]
+pub mod export;
 pub mod gates;
 pub mod gradcheck;
+#[cfg(feature = "onnx")]
+pub mod import;
 pub mod pictures;
 pub mod predict;
 #[cfg(feature = "serve")]
