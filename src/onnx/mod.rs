@@ -18,7 +18,7 @@ mod proto;
 pub use export::{INPUT, LABEL, OUTPUT, PROBABILITIES, to_bytes};
 pub use import::from_bytes;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::Model;
 use std::path::Path;
 
@@ -29,7 +29,7 @@ pub fn save(model: &Model, path: &Path) -> Result<()> {
 
 /// Reads an ONNX file as a model, and any external data files its tensors name beside it.
 pub fn load(path: &Path) -> Result<Model> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::files::read_regular(path, crate::model_io::MAX_FILE_BYTES)?;
     import::from_file_bytes(&bytes, path)
 }
 

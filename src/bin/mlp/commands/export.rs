@@ -37,7 +37,7 @@ pub fn run(args: &ExportArgs) -> Result<(), Error> {
 /// The model, an autoencoder (its file says so in the training record) as a regressor of its
 /// own inputs: its outputs are pixels, not class probabilities.
 fn load(path: &Path) -> Result<Model, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = mlp::files::read_regular(path, mlp::model_io::MAX_FILE_BYTES)?;
     let mut model = Model::from_bytes(&bytes, path)?;
     let (_, meta, _) = mlp::model_io::from_bytes_with::<f32>(&bytes, path)?;
     let autoencoder = meta

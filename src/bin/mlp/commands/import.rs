@@ -29,7 +29,7 @@ pub fn run(args: &ImportArgs) -> Result<(), Error> {
     {
         mlp::onnx::load(&args.input)?
     } else {
-        let bytes = std::fs::read(&args.input).map_err(|e| Error::io(&args.input, e))?;
+        let bytes = mlp::files::read_regular(&args.input, mlp::model_io::MAX_FILE_BYTES)?;
         mlp::state_dict::from_bytes(&bytes, &args.input, args.activations.as_deref())?
     };
     report(&model, args)
