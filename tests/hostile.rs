@@ -187,6 +187,13 @@ fn truncated_jpegs_are_errors_and_a_speck_is_flagged_low_confidence() {
     let cut = dir.path().join("cut.jpg");
     std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
     fails_with(&["predict", s(&model), s(&cut)], &[s(&cut), "truncated"]);
+    // A PNG cut short ends inside its compressed image data: the decoder's own error.
+    let png = dir.path().join("seven.png");
+    seven.save(&png).unwrap();
+    let bytes = std::fs::read(&png).unwrap();
+    let cut_png = dir.path().join("cut.png");
+    std::fs::write(&cut_png, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    fails_with(&["predict", s(&model), s(&cut_png)], &[s(&cut_png), "PNG"]);
 
     let speck = dir.path().join("speck.png");
     picture(200, 200, |x, y| {
