@@ -37,25 +37,17 @@ impl Standardizer {
     }
 
     /// Standardises the rows of `x` in place.
-    pub fn transform_inplace(&self, mut x: ArrayViewMut2<f32>) -> Result<()> {
-        if x.ncols() != self.mean.len() {
-            return Err(Error::Mismatch(format!(
-                "the standardiser was fitted on {} features but the data has {}",
-                self.mean.len(),
-                x.ncols()
-            )));
-        }
-        for mut row in x.rows_mut() {
-            Zip::from(&mut row)
-                .and(&self.mean)
-                .and(&self.scale)
-                .for_each(|v, &m, &s| *v = (*v - m) / s);
-        }
-        Ok(())
+    pub fn transform_inplace(&self, x: ArrayViewMut2<f32>) -> Result<()> {
+        self.each(x, |v, m, s| (v - m) / s)
     }
 
     /// Maps standardised rows back to the original units in place: `x = s·x' + μ`.
-    pub fn inverse_inplace(&self, mut x: ArrayViewMut2<f32>) -> Result<()> {
+    pub fn inverse_inplace(&self, x: ArrayViewMut2<f32>) -> Result<()> {
+        self.each(x, |v, m, s| v * s + m)
+    }
+
+    /// `v ← f(v, μ_j, s_j)` for every value of column `j` of `x`.
+    fn each(&self, mut x: ArrayViewMut2<f32>, f: impl Fn(f32, f32, f32) -> f32) -> Result<()> {
         if x.ncols() != self.mean.len() {
             return Err(Error::Mismatch(format!(
                 "the standardiser was fitted on {} columns but the data has {}",
@@ -67,7 +59,7 @@ impl Standardizer {
             Zip::from(&mut row)
                 .and(&self.mean)
                 .and(&self.scale)
-                .for_each(|v, &m, &s| *v = *v * s + m);
+                .for_each(|v, &m, &s| *v = f(*v, m, s));
         }
         Ok(())
     }

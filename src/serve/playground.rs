@@ -252,21 +252,7 @@ pub fn start(state: &Arc<State>, body: &[u8]) -> Reply {
         Ok(plan) => plan,
         Err(message) => return Reply::error(400, message),
     };
-    let Some(control) = state.claim_job() else {
-        return Reply::error(
-            409,
-            "a training run is going on; stop it first (POST /api/train/stop)",
-        );
-    };
-    let worker = state.clone();
-    let spawned = std::thread::Builder::new().spawn(move || {
-        struct Release(Arc<State>);
-        impl Drop for Release {
-            fn drop(&mut self) {
-                self.0.release_job();
-            }
-        }
-        let release = Release(worker.clone());
+    super::training::spawn_job(state, "playground-done", move |worker, control| {
         let points = |p: &Points| -> Vec<[f32; 3]> {
             p.xy.iter()
                 .zip(&p.labels)
@@ -283,20 +269,8 @@ pub fn start(state: &Arc<State>, body: &[u8]) -> Reply {
             }),
         );
         // One core: the networks are tiny, and the other core serves the page.
-        let result = crate::linalg::with_threads(1, || run(&worker, &plan, &control));
-        let status = match (&result, control.mode()) {
-            (Ok(()), _) => json!({ "status": "finished" }),
-            (Err(_), Mode::Stopping) => json!({ "status": "stopped" }),
-            (Err(e), _) => json!({ "status": "failed", "error": e.to_string() }),
-        };
-        drop(release);
-        worker.publish("playground-done", &status);
-    });
-    if spawned.is_err() {
-        state.release_job();
-        return Reply::error(503, "no thread could be started for training; try again");
-    }
-    Reply::json(202, &json!({ "started": true }))
+        crate::linalg::with_threads(1, || run(worker, &plan, control))
+    })
 }
 
 fn run(state: &State, plan: &Plan, control: &Control) -> Result<()> {

@@ -135,17 +135,31 @@ pub fn start(state: &Arc<State>, request: &TrainRequest) -> Reply {
              `mlp data fetch mnist` first",
         );
     };
+    let test_samples = request.test_samples;
+    let threads = crate::linalg::threads();
+    spawn_job(state, "done", move |worker, control| {
+        worker.publish("start", &json!({ "spec": spec }));
+        crate::linalg::with_threads(threads, || run(worker, &dir, &spec, test_samples, control))
+    })
+}
+
+/// Runs `job` on a thread of its own in the server's one training slot: 409 while another
+/// run holds it, 503 when no thread can be started, else 202. The slot is freed however the
+/// job ends (a panic included), before `done_event` tells the page how it ended, so the page
+/// may start the next run at once.
+pub(super) fn spawn_job(
+    state: &Arc<State>,
+    done_event: &'static str,
+    job: impl FnOnce(&Arc<State>, &Control) -> Result<()> + Send + 'static,
+) -> Reply {
     let Some(control) = state.claim_job() else {
         return Reply::error(
             409,
             "a training run is going on; stop it first (POST /api/train/stop)",
         );
     };
-    let test_samples = request.test_samples;
-    let threads = crate::linalg::threads();
     let worker = state.clone();
     let spawned = std::thread::Builder::new().spawn(move || {
-        // Frees the slot however the run ends, a panic included.
         struct Release(Arc<State>);
         impl Drop for Release {
             fn drop(&mut self) {
@@ -153,17 +167,14 @@ pub fn start(state: &Arc<State>, request: &TrainRequest) -> Reply {
             }
         }
         let release = Release(worker.clone());
-        worker.publish("start", &json!({ "spec": spec }));
-        let result =
-            crate::linalg::with_threads(threads, || run(&worker, &dir, &spec, test_samples, &control));
+        let result = job(&worker, &control);
         let status = match (&result, control.mode()) {
             (Ok(()), _) => json!({ "status": "finished" }),
             (Err(_), Mode::Stopping) => json!({ "status": "stopped" }),
             (Err(e), _) => json!({ "status": "failed", "error": e.to_string() }),
         };
-        // The slot is free before the page hears "done", so it may start the next run at once.
         drop(release);
-        worker.publish("done", &status);
+        worker.publish(done_event, &status);
     });
     if spawned.is_err() {
         state.release_job();
