@@ -5,6 +5,25 @@ use std::path::PathBuf;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// A choice the user has about a CSV error, said in the library's words; the binary and the
+/// bindings name their own flag or argument for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// Rows with a missing cell can be left out.
+    LeaveOutMissing,
+    /// A target that is not a number can be classified rather than regressed on.
+    Classify,
+}
+
+impl std::fmt::Display for Remedy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Remedy::LeaveOutMissing => "rows with a missing value can be left out instead",
+            Remedy::Classify => "class labels are classified instead",
+        })
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The operating system refused a read or write.
@@ -24,13 +43,23 @@ pub enum Error {
     },
 
     /// A CSV file's cell or row is not what it should be.
-    #[error("{}: line {line}{}: {message}", path.display(), column.as_ref().map_or(String::new(), |c| format!(", column '{}'", quote(c))))]
+    #[error("{}: line {line}{}: {message}{}", path.display(), column.as_ref().map_or(String::new(), |c| format!(", column '{}'", quote(c))), remedy.map_or(String::new(), |r| format!("; {r}")))]
     Csv {
         path: PathBuf,
         line: u64,
         column: Option<String>,
         message: String,
+        /// What the user can do instead, when there is a choice.
+        remedy: Option<Remedy>,
     },
+
+    /// A classifier's target holds more distinct values than it has room for classes.
+    #[error(
+        "the target '{}' has {n} distinct values; at most {max} classes are supported; \
+         numbers can be regressed on instead",
+        quote(target)
+    )]
+    TooManyClasses { target: String, n: usize, max: usize },
 
     /// A file or directory that should exist does not.
     #[error("{}: not found{hint}", path.display())]

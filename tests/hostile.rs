@@ -743,15 +743,31 @@ fn ctrl_c_stops_at_the_next_mini_batch_keeps_the_checkpoint_and_exits_130() {
 fn a_second_ctrl_c_exits_at_once() {
     let data = tempfile::tempdir().unwrap();
     small_mnist(data.path(), 2000, 10);
-    // A first epoch long enough that the first signal alone would not end it quickly, were
-    // the mini-batch loop not asked: the second must end the process whatever it is doing.
-    let child = spawn_training(data.path(), "784,2000,10", &["--batch-size", "1000"]);
+    // One mini-batch of 2000 samples through 784-4000-4000-10 on one thread takes seconds
+    // (about 0.25 TFLOP), so the first signal alone would end the run only after it; the
+    // second must end the process at once, in the middle of the mini-batch.
+    let child = spawn_training(data.path(), "784,4000,4000,10", &["--batch-size", "2000"]);
     std::thread::sleep(Duration::from_millis(1500));
     interrupt(&child);
     std::thread::sleep(Duration::from_millis(10));
+    let second = Instant::now();
     interrupt(&child);
-    let o = wait_for(child, Duration::from_secs(10));
-    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    let o = wait_for(child, Duration::from_secs(30));
+    let took = second.elapsed();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("again to quit at once"),
+        "the first signal was heard: {err}"
+    );
+    assert!(
+        !err.contains("nothing was saved"),
+        "the second signal, not the end of the mini-batch, ended the run: {err}"
+    );
+    assert!(
+        took < Duration::from_secs(1),
+        "ended {took:?} after the second signal"
+    );
 }
 
 #[test]
@@ -777,6 +793,6 @@ fn target_errors_name_the_file_and_the_column() {
             "--test-split",
             "0",
         ],
-        &[s(&text), "'price'", "found 'x'"],
+        &[s(&text), "line 2, column 'price'", "found 'x'"],
     );
 }

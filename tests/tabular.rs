@@ -306,7 +306,11 @@ fn bad_tabular_input_and_options_are_named() {
             "--test-split",
             "0",
         ],
-        &["sample 2", "expected a number to regress on, found 'x'"],
+        &[
+            "line 3, column 'y'",
+            "expected a finite number to regress on, found 'x'",
+            "(--task classify)",
+        ],
     );
     fails_with(
         &["train", "--csv", s(&dir.path().join("none.csv")), "--target", "y"],

@@ -6,7 +6,7 @@
 use super::standardize::Standardizer;
 use super::tabular::{Tabular, Task};
 use super::{Dataset, Features, Targets};
-use crate::error::{Error, Result};
+use crate::error::{Result, quote};
 
 /// A training table (and perhaps a test table) as data sets, with what a model of them keeps.
 #[derive(Debug, Clone)]
@@ -46,14 +46,21 @@ pub fn prepare(train: Tabular, test: Option<Tabular>, task: Task, scaling: Scali
                     t.y.iter()
                         .enumerate()
                         .map(|(i, v)| {
-                            classes.iter().position(|c| c == v.trim()).map(|c| c as u8).ok_or_else(|| {
-                            Error::Invalid(format!(
-                                "test row {}: the class '{}' of '{}' does not occur in the training rows",
-                                i + 1,
-                                v.trim(),
-                                t.target_name
-                            ))
-                        })
+                            classes
+                                .iter()
+                                .position(|c| c == v.trim())
+                                .map(|c| c as u8)
+                                .ok_or_else(|| {
+                                    t.origin.error(
+                                        i,
+                                        &t.target_name,
+                                        format!(
+                                            "the class '{}' does not occur in the training rows",
+                                            quote(v.trim())
+                                        ),
+                                        None,
+                                    )
+                                })
                         })
                         .collect::<Result<Vec<u8>>>()?;
                 Dataset {
@@ -108,6 +115,7 @@ pub fn prepare(train: Tabular, test: Option<Tabular>, task: Task, scaling: Scali
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::tabular::Origin;
     use ndarray::array;
 
     const BOTH: Scaling = Scaling {
@@ -126,6 +134,10 @@ mod tests {
             target_name: "kind".into(),
             y: y.iter().map(|s| s.to_string()).collect(),
             dropped: 0,
+            origin: Origin::Csv {
+                path: "t.csv".into(),
+                lines: (2..).take(y.len()).collect(),
+            },
         }
     }
 
@@ -149,7 +161,10 @@ mod tests {
         let e = prepare(train, Some(test), Task::Classify, NEITHER)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("test row 1") && e.contains("'z'"), "{e}");
+        assert!(
+            e.contains("t.csv: line 2, column 'kind'") && e.contains("'z'"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! classification (the target column's values become classes) or regression (numbers).
 
 use super::{Dataset, Features, Targets};
-use crate::error::{Error, Result, quote};
+use crate::error::{Error, Remedy, Result, quote};
 use ndarray::{Array1, Array2};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -58,6 +58,9 @@ impl Task {
     }
 }
 
+/// The most classes a classifier's target may have: labels are kept as `u8`.
+const MAX_CLASSES: usize = 256;
+
 /// Spellings of a missing value in a CSV cell (compared without case).
 const MISSING: [&str; 7] = ["", "na", "n/a", "nan", "null", "none", "?"];
 
@@ -77,6 +80,52 @@ pub struct Tabular {
     pub y: Vec<String>,
     /// Rows of the file left out because a cell was missing (only with `drop_missing`).
     pub dropped: usize,
+    /// Where each row came from, so that an error about a row can point at it.
+    pub origin: Origin,
+}
+
+/// The file a table was read from and each row's place in it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// A CSV file and each row's line in it (the header is line 1).
+    Csv { path: PathBuf, lines: Vec<u64> },
+    /// A `.npy` target array and each row's index in it (from 0).
+    Npy { path: PathBuf, rows: Vec<usize> },
+}
+
+impl Origin {
+    /// The rows `rows` of this origin, in that order.
+    fn select(&self, rows: &[usize]) -> Origin {
+        match self {
+            Origin::Csv { path, lines } => Origin::Csv {
+                path: path.clone(),
+                lines: rows.iter().map(|&r| lines[r]).collect(),
+            },
+            Origin::Npy { path, rows: index } => Origin::Npy {
+                path: path.clone(),
+                rows: rows.iter().map(|&r| index[r]).collect(),
+            },
+        }
+    }
+
+    /// An error about row `i`'s cell in `column`.
+    pub(crate) fn error(&self, i: usize, column: &str, message: String, remedy: Option<Remedy>) -> Error {
+        match self {
+            Origin::Csv { path, lines } => Error::Csv {
+                path: path.clone(),
+                line: lines[i],
+                column: Some(column.to_string()),
+                message,
+                remedy,
+            },
+            Origin::Npy { path, rows } => Error::Invalid(format!(
+                "{}: row {}: {message}{}",
+                path.display(),
+                rows[i],
+                remedy.map_or(String::new(), |r| format!("; {r}"))
+            )),
+        }
+    }
 }
 
 /// A CSV file held as text: its header and its records with their line numbers.
@@ -112,6 +161,7 @@ impl Csv {
                 line,
                 column: None,
                 message,
+                remedy: None,
             }
         };
         let header: Vec<String> = reader
@@ -131,6 +181,7 @@ impl Csv {
                         first + 1,
                         i + 1
                     ),
+                    remedy: None,
                 });
             }
         }
@@ -140,6 +191,7 @@ impl Csv {
                 line: 1,
                 column: None,
                 message: "expected a header row naming the columns".into(),
+                remedy: None,
             });
         }
         let mut records = Vec::new();
@@ -154,6 +206,7 @@ impl Csv {
                 line: 2,
                 column: None,
                 message: "expected at least one row of data after the header".into(),
+                remedy: None,
             });
         }
         Ok(Csv {
@@ -181,6 +234,7 @@ impl Csv {
     pub fn extract(&self, features: &[usize], target: Option<usize>, drop_missing: bool) -> Result<Tabular> {
         let mut values = Vec::with_capacity(self.records.len() * features.len());
         let mut y = Vec::new();
+        let mut lines = Vec::with_capacity(self.records.len());
         let mut dropped = 0;
         for (line, record) in &self.records {
             let used = features.iter().chain(target.iter());
@@ -192,10 +246,8 @@ impl Csv {
                 return Err(self.error(
                     *line,
                     c,
-                    format!(
-                        "missing value '{}'; pass --drop-missing to leave out rows with missing values",
-                        quote(&record[c])
-                    ),
+                    format!("missing value '{}'", quote(&record[c])),
+                    Some(Remedy::LeaveOutMissing),
                 ));
             }
             for &c in features {
@@ -210,6 +262,7 @@ impl Csv {
                                 "expected a number, found '{}' (only the target column may hold text)",
                                 quote(cell)
                             ),
+                            None,
                         ));
                     }
                 }
@@ -217,6 +270,7 @@ impl Csv {
             if let Some(t) = target {
                 y.push(record[t].to_string());
             }
+            lines.push(*line);
         }
         let n = values.len() / features.len().max(1);
         if n == 0 {
@@ -231,6 +285,10 @@ impl Csv {
             target_name: target.map_or(String::new(), |t| self.header[t].clone()),
             y,
             dropped,
+            origin: Origin::Csv {
+                path: self.path.clone(),
+                lines,
+            },
         })
     }
 
@@ -251,12 +309,13 @@ impl Csv {
         self.extract(&features, target, drop_missing)
     }
 
-    fn error(&self, line: u64, column: usize, message: String) -> Error {
+    fn error(&self, line: u64, column: usize, message: String, remedy: Option<Remedy>) -> Error {
         Error::Csv {
             path: self.path.clone(),
             line,
             column: Some(self.header[column].clone()),
             message,
+            remedy,
         }
     }
 }
@@ -303,6 +362,10 @@ impl Tabular {
             feature_names: (0..x.ncols()).map(|j| format!("x{j}")).collect(),
             x,
             target_name: "y".into(),
+            origin: Origin::Npy {
+                path: y_path.to_path_buf(),
+                rows: (0..y.len()).collect(),
+            },
             y,
             dropped: 0,
         })
@@ -316,6 +379,7 @@ impl Tabular {
             target_name: self.target_name.clone(),
             y: rows.iter().map(|&r| self.y[r].clone()).collect(),
             dropped: self.dropped,
+            origin: self.origin.select(rows),
         }
     }
 
@@ -340,19 +404,20 @@ impl Tabular {
         Ok((self.select(&train), self.select(&test)))
     }
 
-    /// The target column as numbers (regression), with an error naming the first that is not.
+    /// The target column as numbers (regression), with an error naming the file, line and
+    /// column of the first that is not.
     pub fn y_values(&self) -> Result<Array1<f32>> {
         self.y
             .iter()
             .enumerate()
             .map(|(i, v)| match v.trim().parse::<f32>() {
                 Ok(t) if t.is_finite() => Ok(t),
-                _ => Err(Error::Invalid(format!(
-                    "target '{}' of sample {}: expected a number to regress on, found '{v}' \
-                     (use --task classify for class labels)",
-                    self.target_name,
-                    i + 1
-                ))),
+                _ => Err(self.origin.error(
+                    i,
+                    &self.target_name,
+                    format!("expected a finite number to regress on, found '{}'", quote(v)),
+                    Some(Remedy::Classify),
+                )),
             })
             .collect()
     }
@@ -370,13 +435,12 @@ impl Tabular {
                         classes.first().map_or("none", String::as_str)
                     )));
                 }
-                if classes.len() > 256 {
-                    return Err(Error::Invalid(format!(
-                        "the target '{}' has {} distinct values; at most 256 classes are supported \
-                         (use --task regress to predict numbers)",
-                        self.target_name,
-                        classes.len()
-                    )));
+                if classes.len() > MAX_CLASSES {
+                    return Err(Error::TooManyClasses {
+                        target: self.target_name.clone(),
+                        n: classes.len(),
+                        max: MAX_CLASSES,
+                    });
                 }
                 let labels = self
                     .y
@@ -522,7 +586,10 @@ mod tests {
         let f = csv_file("a,b,y\n1,2,0\n3,,1\n5,6,1\n");
         let e = Tabular::from_csv(f.path(), "y", false).unwrap_err().to_string();
         assert!(
-            e.contains("line 3") && e.contains("column 'b'") && e.contains("--drop-missing"),
+            e.contains("line 3")
+                && e.contains("column 'b'")
+                && e.contains("can be left out")
+                && !e.contains("--"),
             "{e}"
         );
         let t = Tabular::from_csv(f.path(), "y", true).unwrap();
@@ -545,11 +612,22 @@ mod tests {
     }
 
     #[test]
-    fn regression_targets_must_be_numbers() {
-        let f = csv_file("a,y\n1,0.5\n2,x\n");
+    fn regression_targets_must_be_numbers_and_errors_name_their_line() {
+        let f = csv_file("a,y\n1,0.5\n2,x\n3,1\n4,inf\n");
         let t = Tabular::from_csv(f.path(), "y", false).unwrap();
-        let e = t.into_dataset(Task::Regress).unwrap_err().to_string();
-        assert!(e.contains("sample 2") && e.contains("found 'x'"), "{e}");
+        let e = t.clone().into_dataset(Task::Regress).unwrap_err().to_string();
+        let name = f.path().display().to_string();
+        assert!(
+            e.contains(&name)
+                && e.contains("line 3, column 'y'")
+                && e.contains("found 'x'")
+                && !e.contains("--"),
+            "{e}"
+        );
+        // After a split the rows keep the lines they came from: row 3 of the file is line 5.
+        let kept = t.select(&[0, 3]);
+        let e = kept.y_values().unwrap_err().to_string();
+        assert!(e.contains("line 5") && e.contains("found 'inf'"), "{e}");
     }
 
     #[test]

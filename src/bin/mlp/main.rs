@@ -17,6 +17,7 @@ use commands::predict::PredictArgs;
 use commands::serve::ServeArgs;
 use flags::TrainArgs;
 use mlp::Error;
+use mlp::error::Remedy;
 use std::process::ExitCode;
 
 mod commands;
@@ -121,6 +122,15 @@ fn main() -> ExitCode {
 fn flag_hint(e: &Error) -> &'static str {
     match e {
         Error::Diverged { .. } | Error::Stalled { .. } | Error::Saturated { .. } => " (--eta)",
+        Error::Csv {
+            remedy: Some(Remedy::LeaveOutMissing),
+            ..
+        } => " (--drop-missing)",
+        Error::Csv {
+            remedy: Some(Remedy::Classify),
+            ..
+        } => " (--task classify)",
+        Error::TooManyClasses { .. } => " (--task regress)",
         Error::TooLarge { .. } => {
             "; raise the limit with --memory-limit SIZE (or MLP_MEMORY_LIMIT) if this is meant"
         }
