@@ -61,6 +61,17 @@ pub enum Error {
     )]
     TooManyClasses { target: String, n: usize, max: usize },
 
+    /// The MNIST data directory does not exist.
+    #[error(
+        "{}: not found (the MNIST data directory: it must hold {}, {}, {} and {}, each optionally .gz)",
+        dir.display(),
+        crate::data::mnist::TRAIN_IMAGES,
+        crate::data::mnist::TRAIN_LABELS,
+        crate::data::mnist::TEST_IMAGES,
+        crate::data::mnist::TEST_LABELS
+    )]
+    NoMnist { dir: PathBuf },
+
     /// A file or directory that should exist does not.
     #[error("{}: not found{hint}", path.display())]
     NotFound { path: PathBuf, hint: String },

@@ -23,7 +23,7 @@ use std::sync::Mutex;
 /// `ValueError` for everything about the data, the parameters or a model file.
 fn py_err(e: Error) -> PyErr {
     match e {
-        Error::Io { .. } | Error::NotFound { .. } => PyOSError::new_err(e.to_string()),
+        Error::Io { .. } | Error::NotFound { .. } | Error::NoMnist { .. } => PyOSError::new_err(e.to_string()),
         // The parameter a scikit-learn user would lower.
         Error::Diverged { .. } | Error::Stalled { .. } => {
             PyValueError::new_err(format!("{e} (learning_rate_init)"))

@@ -27,12 +27,8 @@ pub fn load_test(dir: &Path) -> Result<Dataset> {
 
 fn load_split(dir: &Path, images: &str, labels: &str) -> Result<Dataset> {
     if !dir.is_dir() {
-        return Err(Error::NotFound {
-            path: dir.to_path_buf(),
-            hint: format!(
-                " (the MNIST data directory; give it with --data-dir or {DATA_DIR_ENV}, \
-                 it must hold {TRAIN_IMAGES}, {TRAIN_LABELS}, {TEST_IMAGES} and {TEST_LABELS}, each optionally .gz)"
-            ),
+        return Err(Error::NoMnist {
+            dir: dir.to_path_buf(),
         });
     }
     let images_path = find(dir, images)?;

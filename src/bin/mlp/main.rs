@@ -131,6 +131,7 @@ fn flag_hint(e: &Error) -> &'static str {
             ..
         } => " (--task classify)",
         Error::TooManyClasses { .. } => " (--task regress)",
+        Error::NoMnist { .. } => "; give it with --data-dir DIR or MLP_DATA_DIR",
         Error::TooLarge { .. } => {
             "; raise the limit with --memory-limit SIZE (or MLP_MEMORY_LIMIT) if this is meant"
         }
