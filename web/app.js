@@ -19,7 +19,8 @@ document.querySelectorAll('button.tab').forEach((b) => b.addEventListener('click
 // Predictions while drawing.
 let asking = false, again = false;
 const pad = drawingPad($('draw'), () => { steps.reset(); predict(); });
-const steps = stepper(() => pad.pixels(), (message) => { $('step-text').textContent = message; });
+const steps = stepper(() => pad.pixels(), (message) => { $('step-text').textContent = message; },
+  () => { showModel(); predict(); });
 
 async function predict() {
   if (!pad.inked()) return;
