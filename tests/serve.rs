@@ -464,6 +464,12 @@ fn hostile_requests_get_a_4xx_with_a_json_error_and_the_server_goes_on() {
             "{what}: {text}"
         );
     }
+    // The library says what is missing; the binary adds its flag.
+    let (_, text) = server.request("POST", "/api/train", b"{}");
+    assert!(
+        text.contains("no MNIST to train on") && text.contains("--data-dir DIR"),
+        "{text}"
+    );
     // Requests malformed below the JSON: the head itself.
     let raw_cases: Vec<(u16, Vec<u8>)> = vec![
         (
@@ -705,6 +711,30 @@ fn a_playground_run_on_the_circle_streams_surfaces_and_its_test_loss_falls() {
     assert_eq!(neurons[2].as_array().unwrap().len(), 1);
     assert_eq!(neurons[0].as_array().unwrap().len(), 4);
     assert_eq!(neurons[0][0].as_array().unwrap().len(), 16 * 16);
+    // One scale per layer, its largest |z|: the layer's strongest map reaches full colour
+    // (0 or 255); the others keep their own magnitude under it (src/serve/playground.rs's test).
+    let scales = s["neuron_scales"].as_array().unwrap();
+    assert_eq!(scales.len(), 3);
+    for (l, (maps, scale)) in neurons.iter().zip(scales).enumerate() {
+        let scale = scale.as_f64().unwrap();
+        // tanh hidden layers and a sigmoid output: |z| ≤ 1.
+        assert!(scale > 0.0 && scale <= 1.0, "layer {}: scale {scale}", l + 1);
+        let reach: Vec<f64> = maps
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|map| {
+                let values = map.as_array().unwrap().iter().map(|v| v.as_f64().unwrap());
+                values.map(|v| (v - 127.5).abs()).fold(0.0, f64::max)
+            })
+            .collect();
+        let top = reach.iter().copied().fold(0.0, f64::max);
+        assert!(
+            top >= 127.0,
+            "layer {}: the largest map reaches full colour: {reach:?}",
+            l + 1
+        );
+    }
     assert_eq!(s["weights"].as_array().unwrap().len(), 3);
     assert_eq!(of("playground-done")[0]["status"], "finished");
     // The exported model reads the four features and gives p(class 1).

@@ -20,7 +20,8 @@ document.querySelectorAll('button.tab').forEach((b) => b.addEventListener('click
 let asking = false, again = false;
 const pad = drawingPad($('draw'), () => { steps.reset(); predict(); });
 const steps = stepper(() => pad.pixels(), (message) => { $('step-text').textContent = message; },
-  () => { showModel(); predict(); });
+  // After "apply": the model's new numbers, the target digit kept as chosen.
+  async () => { const y = $('step-label').value; showModel(); await predict(); $('step-label').value = y; });
 
 async function predict() {
   if (!pad.inked()) return;

@@ -53,6 +53,9 @@ pub struct Options {
     pub port: u16,
     /// MNIST's directory, for training; `None`: the page can only predict.
     pub data_dir: Option<PathBuf>,
+    /// How to give the server MNIST, added to the refusal of a training run without it (the
+    /// binary names its own flag here; the library knows no flags). Empty: nothing added.
+    pub no_data_hint: String,
 }
 
 /// Connections served at once; more wait in the listener's queue for a moment or get a 503.
@@ -87,7 +90,11 @@ pub fn run(options: &Options) -> Result<()> {
         .map_err(|e| Error::io(format!("{address}"), e))?;
     println!("http://{bound}/");
     std::io::stdout().flush().ok();
-    let state = Arc::new(State::new(model, options.data_dir.clone()));
+    let state = Arc::new(State::new(
+        model,
+        options.data_dir.clone(),
+        options.no_data_hint.clone(),
+    ));
     let open = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
         let Ok(mut stream) = stream else {
