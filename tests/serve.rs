@@ -395,6 +395,9 @@ fn a_mini_batch_step_is_the_engine_s_gradient_and_its_sgd_step() {
     let (status, answer) = server.json("POST", "/api/step", &body);
     assert_eq!(status, 422, "{answer}");
     assert!(answer["error"].as_str().unwrap().contains("0 to 295"), "{answer}");
+    let body = json!({ "pixels": pixels, "label": 7, "m": 6, "first": u64::MAX });
+    let (status, answer) = server.json("POST", "/api/step", &body);
+    assert_eq!(status, 422, "{answer}");
 }
 
 #[test]

@@ -10,7 +10,7 @@
 //! |---|---|
 //! | `GET /` and the page's files | HTML, CSS, JavaScript modules |
 //! | `POST /api/predict` `{"pixels": [784]}` | `{"prediction", "probabilities", "activations", "input"}` |
-//! | `POST /api/step` `{"pixels": [784], "label": d}` | every layer's `a`, `z`, `δ` for that target, and each neuron's largest terms |
+//! | `POST /api/step` `{"pixels": [784], "label": d, "m", "first", "layer", "neuron", "eta", "apply"}` | one mini-batch (the drawing, then MNIST training images): the chosen neuron's `a`, `z`, `δ` and gradients per sample, their mean, the SGD step (applied to the model if asked) |
 //! | `GET /api/model` | the model's layers and where it came from |
 //! | `GET /api/model.safetensors` | the model file (as `mlp train --save` writes) |
 //! | `POST /api/train` (the form as JSON) | 202; 409 while a run goes on |

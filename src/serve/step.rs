@@ -255,7 +255,7 @@ fn batch(state: &State, model: &Model, request: &StepRequest) -> Result<Batch, R
         (Some(dir), m) => {
             let sets = state.mnist(dir).map_err(|e| Reply::error(503, e.to_string()))?;
             let train = &sets.0;
-            if request.first + (m - 1) > train.len() {
+            if request.first.saturating_add(m - 1) > train.len() {
                 return Err(Reply::error(
                     422,
                     format!(
