@@ -97,13 +97,52 @@ async function settledPrediction(page) {
     console.log(`label→shown: ${shown.join(' ')}`);
     check(right >= 9, `${right} of 10 drawn MNIST test digits shown as their label`);
 
-    // Step through backpropagation for the last drawing: feedforward, the output error, back.
+    // Step through one mini-batch: the last drawing and MNIST training images #0 … #8 (m = 10),
+    // at neuron 3 of layer 1: feedforward, the output error, back, gradients, mean, update.
+    await page.fill('#step-m', '10');
+    await page.fill('#step-layer', '1');
+    await page.fill('#step-neuron', '3');
     await page.getByTestId('step-next').click();
     await page.waitForFunction(() => document.getElementById('step-text').textContent.startsWith('Feedforward, layer 1'));
-    for (let k = 0; k < 2; k++) await page.getByTestId('step-next').click();
-    const stepText = await page.getByTestId('step-text').textContent();
-    check(stepText.startsWith('Output error, layer 2') && stepText.includes('δ²_j'), 'the step-through reaches the output error');
+    const rows = (t) => t.split('\n').filter((line) => /^\s*\d+ (drawing|MNIST #\d+)/.test(line));
+    let stepText = await page.getByTestId('step-text').textContent();
+    check(rows(stepText).length === 10 && stepText.includes('10 MNIST #8'), 'feedforward shows a row per sample of m = 10');
+    const stageIs = (start) => page.waitForFunction((s) => document.getElementById('step-text').textContent.startsWith(s), start);
     await page.getByTestId('step-next').click();
+    await page.getByTestId('step-next').click();
+    await stageIs('Output error, layer 2');
+    await page.getByTestId('step-next').click();
+    await stageIs('Backpropagate to layer 1');
+    stepText = await page.getByTestId('step-text').textContent();
+    check(rows(stepText).length === 10 && stepText.includes('δ¹_j'), 'the deltas backwards, a row per sample');
+    await page.getByTestId('step-next').click();
+    await page.getByTestId('step-next').click();
+    await stageIs("The mini-batch's gradient");
+    stepText = await page.getByTestId('step-text').textContent();
+    const meanRow = stepText.split('\n').find((line) => /^\s*mean /.test(line));
+    check(rows(stepText).length === 10 && meanRow !== undefined, `per-sample gradients and their mean: "${meanRow?.trim()}"`);
+    // The mean row is the mean of the rows above it (∂C/∂b = (1/m) Σ_x δ_x), to the digits shown.
+    const column = (line) => Number(line.trim().split(/\s+/).at(-4));
+    const deltas = rows(stepText).map(column);
+    const shownMean = deltas.reduce((a, b) => a + b, 0) / deltas.length;
+    // What rounding to the shown digits can move a number by: 4 decimals, or 3 significant digits.
+    const slack = (v) => (Math.abs(v) >= 0.001 ? 5e-5 : 5e-3 * Math.abs(v));
+    const allowed = deltas.reduce((a, v) => a + slack(v), 0) / deltas.length + slack(column(meanRow));
+    check(Math.abs(shownMean - column(meanRow)) <= allowed,
+      `the mean ∂C/∂b ${column(meanRow)} is the rows' mean ${shownMean.toExponential(3)}`);
+    await page.getByTestId('step-next').click();
+    await stageIs('Gradient descent, one step');
+    await page.getByTestId('step-apply').click();
+    await page.waitForFunction(() => document.getElementById('step-text').textContent.includes('applied:'));
+    await page.waitForFunction(() => document.getElementById('model-info').textContent.endsWith('+ 1 SGD step'));
+    check(true, `"apply this step" moves the served model: "${await page.getByTestId('model-info').textContent()}"`);
+    // For the screenshot: the output error of neuron 9 in layer 2, a row per sample.
+    await page.fill('#step-layer', '2');
+    await page.fill('#step-neuron', '9');
+    for (let k = 0; k < 4; k++) await page.getByTestId('step-back').click();
+    await stageIs('Output error, layer 2');
+    stepText = await page.getByTestId('step-text').textContent();
+    check(rows(stepText).length === 10 && stepText.includes('δ²_j'), 'the output error of neuron 9, a row per sample');
 
     // Timing of one prediction as the page makes it.
     const first = Array.from(images.subarray(0, 784), (v) => v / 255);

@@ -14,7 +14,7 @@ use crate::activation::Activation;
 use crate::cost::Cost;
 use crate::linalg::Float;
 use crate::network::{Gradients, Network};
-use ndarray::{Array1, Array2, ArrayView1};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
 /// Every layer's weighted input `a^l` and activation `z^l` for one sample, indexed by the
 /// lecture's `l` (`a[0]` is empty: the input layer has no weighted input; `z[0] = x`).
@@ -50,6 +50,54 @@ pub fn feedforward<T: Float>(net: &Network<T>, x: ArrayView1<T>) -> Trace<T> {
 
 /// `C_x` and its gradients `∂C_x/∂w^l_jk`, `∂C_x/∂b^l_j` for one sample `x` with target `y`.
 pub fn backprop<T: Float>(net: &Network<T>, x: ArrayView1<T>, y: ArrayView1<T>) -> (T, Gradients<T>) {
+    let (cost, grads, _) = backprop_traced(net, x, y);
+    (cost, grads)
+}
+
+/// Backpropagation over a mini-batch of `m` samples (the rows of `x`, targets the rows of
+/// `y`), one sample at a time through [`backprop`]: `each(i, trace, C_x, ∂C_x)` sees sample
+/// `i`'s feedforward and gradients (the deltas are `∂C_x/∂b^l = δ^l`) before they are dropped,
+/// and the result is `Σ_x C_x` and the mini-batch's mean gradient
+/// `∂C/∂w = (1/m) Σ_x ∂C_x/∂w`, `∂C/∂b = (1/m) Σ_x ∂C_x/∂b`.
+pub fn mini_batch<T: Float>(
+    net: &Network<T>,
+    x: ArrayView2<T>,
+    y: ArrayView2<T>,
+    mut each: impl FnMut(usize, &Trace<T>, T, &Gradients<T>),
+) -> (T, Gradients<T>) {
+    assert_eq!(x.nrows(), y.nrows(), "one target per sample");
+    let mut sum = Gradients {
+        weights: net
+            .layers
+            .iter()
+            .map(|l| Array2::zeros(l.weights.dim()))
+            .collect(),
+        biases: net.layers.iter().map(|l| Array1::zeros(l.biases.len())).collect(),
+    };
+    let mut total = T::zero();
+    for (i, (xi, yi)) in x.rows().into_iter().zip(y.rows()).enumerate() {
+        let (cost, grads, trace) = backprop_traced(net, xi, yi);
+        each(i, &trace, cost, &grads);
+        total += cost;
+        for l in 0..net.layers.len() {
+            sum.weights[l] += &grads.weights[l];
+            sum.biases[l] += &grads.biases[l];
+        }
+    }
+    let inv_m = T::one() / T::from_usize(x.nrows().max(1)).expect("batch size fits the float type");
+    for l in 0..net.layers.len() {
+        sum.weights[l] *= inv_m;
+        sum.biases[l] *= inv_m;
+    }
+    (total, sum)
+}
+
+/// [`backprop`], keeping the feedforward's trace.
+fn backprop_traced<T: Float>(
+    net: &Network<T>,
+    x: ArrayView1<T>,
+    y: ArrayView1<T>,
+) -> (T, Gradients<T>, Trace<T>) {
     let trace = feedforward(net, x);
     let big_l = net.layers.len();
     let (a_out, z_out) = (&trace.a[big_l], &trace.z[big_l]);
@@ -89,7 +137,7 @@ pub fn backprop<T: Float>(net: &Network<T>, x: ArrayView1<T>, y: ArrayView1<T>) 
         ));
         grads.biases.push(delta.clone());
     }
-    (cost, grads)
+    (cost, grads, trace)
 }
 
 fn activate<T: Float>(f: Activation, a: &Array1<T>) -> Array1<T> {

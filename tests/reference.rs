@@ -20,21 +20,10 @@ fn reference_mean<T: mlp::linalg::Float>(
     x: &Array2<T>,
     y: &Array2<T>,
 ) -> (Vec<Array2<T>>, Vec<Array1<T>>) {
-    let m = T::from_usize(x.nrows()).unwrap();
-    let mut w: Vec<Array2<T>> = net
-        .layers
-        .iter()
-        .map(|l| Array2::zeros(l.weights.dim()))
-        .collect();
-    let mut b: Vec<Array1<T>> = net.layers.iter().map(|l| Array1::zeros(l.biases.len())).collect();
-    for (xi, yi) in x.rows().into_iter().zip(y.rows()) {
-        let (_, g) = reference::backprop(net, xi, yi);
-        for l in 0..net.layers.len() {
-            w[l].scaled_add(T::one() / m, &g.weights[l]);
-            b[l].scaled_add(T::one() / m, &g.biases[l]);
-        }
-    }
-    (w, b)
+    let mut seen = 0;
+    let (_, mean) = reference::mini_batch(net, x.view(), y.view(), |_, _, _, _| seen += 1);
+    assert_eq!(seen, x.nrows(), "every sample once");
+    (mean.weights, mean.biases)
 }
 
 fn targets(cost: cost::Cost, m: usize, k: usize, rng: &mut impl Rng) -> Array2<f64> {

@@ -192,37 +192,212 @@ fn a_step_through_gives_the_lecture_s_numbers_for_the_drawing() {
     let pixels: Vec<f64> = seven().iter().map(|&b| f64::from(b) / 255.0).collect();
     let (status, predicted) = server.json("POST", "/api/predict", &json!({ "pixels": pixels }));
     assert_eq!(status, 200);
-    let (status, step) = server.json("POST", "/api/step", &json!({ "pixels": pixels, "label": 7 }));
-    assert_eq!(status, 200, "{step}");
-    let layers = step["layers"].as_array().unwrap();
-    assert_eq!(layers.len(), 2);
     let num = |v: &Value| v.as_f64().unwrap();
-    let (hidden, out) = (&layers[0], &layers[1]);
     for j in 0..10 {
+        let body = json!({ "pixels": pixels, "label": 7, "layer": 2, "neuron": j });
+        let (status, step) = server.json("POST", "/api/step", &body);
+        assert_eq!(status, 200, "{step}");
+        assert_eq!(step["m"], 1, "no MNIST on this server: the drawing alone");
+        let sample = &step["samples"][0];
         // The reference feedforward gives the outputs the fast path gave /api/predict.
-        let z = num(&out["z"][j]);
+        let z = num(&sample["z"]);
         assert!((z - num(&predicted["probabilities"][j])).abs() < 1e-5, "z^L_{j}");
         // Quadratic cost, sigmoid outputs: δ^L_j = (z_j − y_j) σ'(a_j), σ' = z (1 − z).
         let y = if j == 7 { 1.0 } else { 0.0 };
-        let delta = num(&out["delta"][j]);
+        assert_eq!(num(&sample["y"]), y);
+        let delta = num(&sample["delta"]);
         assert!((delta - (z - y) * z * (1.0 - z)).abs() < 1e-6, "δ^L_{j}: {delta}");
     }
     for k in 0..30 {
+        let body = json!({ "pixels": pixels, "label": 7, "layer": 1, "neuron": k });
+        let (status, step) = server.json("POST", "/api/step", &body);
+        assert_eq!(status, 200, "{step}");
+        let sample = &step["samples"][0];
         // δ^1_k = (Σ_j w^2_jk δ^2_j) σ'(a^1_k).
-        let (sum, fprime) = (num(&hidden["back_sum"][k]), num(&hidden["fprime"][k]));
-        assert!((num(&hidden["delta"][k]) - sum * fprime).abs() < 1e-6, "δ^1_{k}");
-        assert_eq!(hidden["forward_terms"][k].as_array().unwrap().len(), 4);
+        let (sum, fprime) = (num(&sample["back_sum"]), num(&sample["fprime"]));
+        assert!((num(&sample["delta"]) - sum * fprime).abs() < 1e-6, "δ^1_{k}");
+        assert_eq!(sample["forward_terms"].as_array().unwrap().len(), 4);
     }
+    // A mini-batch asked of a server without MNIST is the drawing alone, and says so.
+    let (status, step) = server.json(
+        "POST",
+        "/api/step",
+        &json!({ "pixels": pixels, "label": 7, "m": 10 }),
+    );
+    assert_eq!(status, 200, "{step}");
+    assert_eq!(
+        (step["m"].as_u64(), step["samples"].as_array().unwrap().len()),
+        (Some(1), 1)
+    );
+    assert!(step["note"].as_str().unwrap().contains("m = 1"), "{step}");
     for (body, expected) in [
         (json!({ "pixels": pixels, "label": 10 }), 422),
         (json!({ "pixels": pixels }), 400),
         (json!({ "pixels": pixels, "label": -1 }), 400),
         (json!({ "pixels": [0.5], "label": 1 }), 422),
+        (json!({ "pixels": pixels, "label": 1, "m": 0 }), 422),
+        (json!({ "pixels": pixels, "label": 1, "m": 33 }), 422),
+        (json!({ "pixels": pixels, "label": 1, "m": -2 }), 400),
+        (json!({ "pixels": pixels, "label": 1, "layer": 0 }), 422),
+        (json!({ "pixels": pixels, "label": 1, "layer": 3 }), 422),
+        (
+            json!({ "pixels": pixels, "label": 1, "layer": 1, "neuron": 30 }),
+            422,
+        ),
+        (
+            json!({ "pixels": pixels, "label": 1, "layer": 2, "neuron": 10 }),
+            422,
+        ),
+        (json!({ "pixels": pixels, "label": 1, "eta": 0 }), 422),
+        (json!({ "pixels": pixels, "label": 1, "eta": 1e9 }), 422),
+        (json!({ "pixels": pixels, "label": 1, "apply": "yes" }), 400),
+        (json!({ "pixels": pixels, "label": 1, "batch": 3 }), 400),
     ] {
         let (status, answer) = server.json("POST", "/api/step", &body);
-        assert_eq!(status, expected, "{answer}");
+        assert_eq!(status, expected, "{body}: {answer}");
         assert!(answer["error"].is_string());
     }
+}
+
+/// The model file the server holds now.
+fn served_model(server: &Server) -> Model {
+    let get = format!(
+        "GET /api/model.safetensors HTTP/1.1\r\nHost: {}\r\n\r\n",
+        server.addr
+    );
+    let (status, bytes) = server.raw_bytes(get.as_bytes());
+    assert_eq!(status, 200);
+    Model::from_bytes(&bytes, Path::new("served.st")).unwrap()
+}
+
+#[test]
+fn a_mini_batch_step_is_the_engine_s_gradient_and_its_sgd_step() {
+    use mlp::optim::{Optim, Optimizer};
+    let dir = tempfile::tempdir().unwrap();
+    small_mnist(dir.path(), 300, 20);
+    let model_path = dir.path().join("m.st");
+    random_model(&model_path);
+    let server = Server::start(&[
+        model_path.to_str().unwrap(),
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    let pixels: Vec<f32> = seven().iter().map(|&b| f32::from(b) / 255.0).collect();
+    let (m, first, eta) = (6usize, 40usize, 0.5f64);
+
+    // The same mini-batch built here from the library: the drawing as `mlp predict` prepares
+    // it with its target 7, then training images 40 … 44 with their labels.
+    let model = Model::load(&model_path).unwrap();
+    let (train, _) = mlp::data::mnist::load(dir.path()).unwrap();
+    let drawing = mlp::data::digit_image::digit_from_pixels(&pixels, 28, 28).unwrap();
+    let mut x = ndarray::Array2::<f32>::zeros((m, 784));
+    x.row_mut(0).assign(&ndarray::ArrayView1::from(&drawing.pixels));
+    let indices: Vec<usize> = (first..first + m - 1).collect();
+    train.fill_inputs(&indices, x.slice_mut(ndarray::s![1.., ..]));
+    let x = model.prepare(x.view()).unwrap();
+    let labels: Vec<usize> = std::iter::once(7)
+        .chain(indices.iter().map(|&i| usize::from(train.labels[i])))
+        .collect();
+    let y = ndarray::Array2::from_shape_fn((m, 10), |(i, c)| if c == labels[i] { 1.0f32 } else { 0.0 });
+    // The engine's gradient of the mean cost over the mini-batch.
+    let mut ws = mlp::Workspace::new(&model.net, m);
+    let engine_total = model.net.backprop(x.view(), y.view(), &mut ws);
+
+    let num = |v: &Value| v.as_f64().unwrap();
+    for (layer, neuron) in [(1usize, 4usize), (1, 29), (2, 3), (2, 7)] {
+        let body = json!({ "pixels": pixels, "label": 7, "m": m, "first": first,
+                           "layer": layer, "neuron": neuron, "eta": eta });
+        let (status, step) = server.json("POST", "/api/step", &body);
+        assert_eq!(status, 200, "{step}");
+        let samples = step["samples"].as_array().unwrap();
+        assert_eq!(samples.len(), m);
+        assert_eq!(samples[0]["source"], "drawing");
+        assert_eq!(samples[1]["source"], "MNIST #40");
+        for (s, &label) in samples.iter().zip(&labels) {
+            assert_eq!(s["label"], label);
+            // ∂C_x/∂w_jk = z^(l−1)_k δ^l_j, sample by sample.
+            for (z, g) in s["inputs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .zip(s["weight_grads"].as_array().unwrap())
+            {
+                assert!((num(g) - num(z) * num(&s["delta"])).abs() < 1e-7, "{s}");
+            }
+        }
+        let l = layer - 1;
+        let engine_row = ws.grads.weights[l].row(neuron);
+        let row = step["mean"]["row"].as_array().unwrap();
+        assert_eq!(row.len(), engine_row.len());
+        let worst = row
+            .iter()
+            .zip(engine_row)
+            .map(|(a, &b)| (num(a) - f64::from(b)).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            worst < 1e-6,
+            "layer {layer} neuron {neuron}: mean ∂C/∂w off the engine's by {worst}"
+        );
+        let bias = num(&step["mean"]["delta"]);
+        let engine_bias = f64::from(ws.grads.biases[l][neuron]);
+        assert!(
+            (bias - engine_bias).abs() < 1e-6,
+            "∂C/∂b: {bias} vs {engine_bias}"
+        );
+        assert!(
+            engine_row.iter().any(|g| g.abs() > 1e-6),
+            "a gradient that is not all zero"
+        );
+        let mean_delta: f64 = samples.iter().map(|s| num(&s["delta"])).sum::<f64>() / m as f64;
+        assert!(
+            (mean_delta - bias).abs() < 1e-6,
+            "the mean row is the samples' mean"
+        );
+        let cost = num(&step["mean"]["cost"]);
+        let engine_cost = f64::from(engine_total) / m as f64;
+        assert!(
+            (cost - engine_cost).abs() < 1e-5 * engine_cost.max(1.0),
+            "{cost} vs {engine_cost}"
+        );
+    }
+
+    // "Apply": the served network moves exactly as one plain SGD step of the engine would.
+    let mut expected = model.net.clone();
+    let mut optim = Optim::new(Optimizer::Sgd, eta, 0.0, &expected);
+    let mut ws = mlp::Workspace::new(&expected, m);
+    optim.step(&mut expected, x.view(), y.view(), &mut ws);
+    let body = json!({ "pixels": pixels, "label": 7, "m": m, "first": first, "layer": 2,
+                       "neuron": 7, "eta": eta, "apply": true });
+    let (status, step) = server.json("POST", "/api/step", &body);
+    assert_eq!(status, 200, "{step}");
+    assert_eq!(step["update"]["applied"], true);
+    let after = num(&step["update"]["bias"][1]);
+    assert_eq!(
+        after as f32, expected.layers[1].biases[7],
+        "the shown b after the step"
+    );
+    let served = served_model(&server);
+    for (l, (got, want)) in served.net.layers.iter().zip(&expected.layers).enumerate() {
+        assert_eq!(got.weights, want.weights, "W^{} after the step", l + 1);
+        assert_eq!(got.biases, want.biases, "b^{} after the step", l + 1);
+        assert_ne!(got.weights, model.net.layers[l].weights, "W^{} moved", l + 1);
+    }
+    let (status, info) = server.request("GET", "/api/model", b"");
+    assert_eq!(status, 200);
+    let info: Value = serde_json::from_str(&info).unwrap();
+    assert!(
+        info["source"].as_str().unwrap().ends_with("+ 1 SGD step"),
+        "{info}"
+    );
+
+    // A batch past the end of the training images is refused, naming the bound.
+    let body = json!({ "pixels": pixels, "label": 7, "m": 6, "first": 296 });
+    let (status, answer) = server.json("POST", "/api/step", &body);
+    assert_eq!(status, 422, "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("0 to 295"), "{answer}");
+    let body = json!({ "pixels": pixels, "label": 7, "m": 6, "first": u64::MAX });
+    let (status, answer) = server.json("POST", "/api/step", &body);
+    assert_eq!(status, 422, "{answer}");
 }
 
 #[test]
@@ -292,6 +467,12 @@ fn hostile_requests_get_a_4xx_with_a_json_error_and_the_server_goes_on() {
             "{what}: {text}"
         );
     }
+    // The library says what is missing; the binary adds its flag.
+    let (_, text) = server.request("POST", "/api/train", b"{}");
+    assert!(
+        text.contains("no MNIST to train on") && text.contains("--data-dir DIR"),
+        "{text}"
+    );
     // Requests malformed below the JSON: the head itself.
     let raw_cases: Vec<(u16, Vec<u8>)> = vec![
         (
@@ -533,6 +714,30 @@ fn a_playground_run_on_the_circle_streams_surfaces_and_its_test_loss_falls() {
     assert_eq!(neurons[2].as_array().unwrap().len(), 1);
     assert_eq!(neurons[0].as_array().unwrap().len(), 4);
     assert_eq!(neurons[0][0].as_array().unwrap().len(), 16 * 16);
+    // One scale per layer, its largest |z|: the layer's strongest map reaches full colour
+    // (0 or 255); the others keep their own magnitude under it (src/serve/playground.rs's test).
+    let scales = s["neuron_scales"].as_array().unwrap();
+    assert_eq!(scales.len(), 3);
+    for (l, (maps, scale)) in neurons.iter().zip(scales).enumerate() {
+        let scale = scale.as_f64().unwrap();
+        // tanh hidden layers and a sigmoid output: |z| ≤ 1.
+        assert!(scale > 0.0 && scale <= 1.0, "layer {}: scale {scale}", l + 1);
+        let reach: Vec<f64> = maps
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|map| {
+                let values = map.as_array().unwrap().iter().map(|v| v.as_f64().unwrap());
+                values.map(|v| (v - 127.5).abs()).fold(0.0, f64::max)
+            })
+            .collect();
+        let top = reach.iter().copied().fold(0.0, f64::max);
+        assert!(
+            top >= 127.0,
+            "layer {}: the largest map reaches full colour: {reach:?}",
+            l + 1
+        );
+    }
     assert_eq!(s["weights"].as_array().unwrap().len(), 3);
     assert_eq!(of("playground-done")[0]["status"], "finished");
     // The exported model reads the four features and gives p(class 1).

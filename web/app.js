@@ -19,7 +19,9 @@ document.querySelectorAll('button.tab').forEach((b) => b.addEventListener('click
 // Predictions while drawing.
 let asking = false, again = false;
 const pad = drawingPad($('draw'), () => { steps.reset(); predict(); });
-const steps = stepper(() => pad.pixels(), (message) => { $('step-text').textContent = message; });
+const steps = stepper(() => pad.pixels(), (message) => { $('step-text').textContent = message; },
+  // After "apply": the model's new numbers, the target digit kept as chosen.
+  async () => { const y = $('step-label').value; showModel(); await predict(); $('step-label').value = y; });
 
 async function predict() {
   if (!pad.inked()) return;

@@ -111,6 +111,15 @@ function drawNetwork() {
     ctx.lineWidth = 1;
     ctx.strokeRect(x - box / 2, y - box / 2, box, box);
   }));
+  // One colour scale per layer (full colour = the layer's largest |z|), printed below it.
+  ctx.fillStyle = '#8b95ab';
+  ctx.textAlign = 'center';
+  pos.forEach((layer, l) => {
+    if (l === 0 || !layer.length) return;
+    const bottom = layer[layer.length - 1][1] + box / 2;
+    ctx.fillText(`|z| ≤ ${latest.neuron_scales[l - 1].toFixed(2)}`, layer[0][0], Math.min(h - 2, bottom + 12));
+  });
+  ctx.textAlign = 'left';
 }
 
 function drawLoss() {

@@ -10,7 +10,7 @@
 //! |---|---|
 //! | `GET /` and the page's files | HTML, CSS, JavaScript modules |
 //! | `POST /api/predict` `{"pixels": [784]}` | `{"prediction", "probabilities", "activations", "input"}` |
-//! | `POST /api/step` `{"pixels": [784], "label": d}` | every layer's `a`, `z`, `δ` for that target, and each neuron's largest terms |
+//! | `POST /api/step` `{"pixels": [784], "label": d, "m", "first", "layer", "neuron", "eta", "apply"}` | one mini-batch (the drawing, then MNIST training images): the chosen neuron's `a`, `z`, `δ` and gradients per sample, their mean, the SGD step (applied to the model if asked) |
 //! | `GET /api/model` | the model's layers and where it came from |
 //! | `GET /api/model.safetensors` | the model file (as `mlp train --save` writes) |
 //! | `POST /api/train` (the form as JSON) | 202; 409 while a run goes on |
@@ -53,6 +53,9 @@ pub struct Options {
     pub port: u16,
     /// MNIST's directory, for training; `None`: the page can only predict.
     pub data_dir: Option<PathBuf>,
+    /// How to give the server MNIST, added to the refusal of a training run without it (the
+    /// binary names its own flag here; the library knows no flags). Empty: nothing added.
+    pub no_data_hint: String,
 }
 
 /// Connections served at once; more wait in the listener's queue for a moment or get a 503.
@@ -87,7 +90,11 @@ pub fn run(options: &Options) -> Result<()> {
         .map_err(|e| Error::io(format!("{address}"), e))?;
     println!("http://{bound}/");
     std::io::stdout().flush().ok();
-    let state = Arc::new(State::new(model, options.data_dir.clone()));
+    let state = Arc::new(State::new(
+        model,
+        options.data_dir.clone(),
+        options.no_data_hint.clone(),
+    ));
     let open = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
         let Ok(mut stream) = stream else {

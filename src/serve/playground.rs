@@ -348,8 +348,8 @@ fn grid_points(scale: f32) -> Vec<[f32; 2]> {
 }
 
 /// Per grid point the winning class and its confidence (0 to 255: 0 on the boundary, 255
-/// sure); each shown neuron's output (hidden and output layers) on the small grid, scaled by its own largest
-/// magnitude (127 is 0); and the weights, for the links.
+/// sure); each shown neuron's output (hidden and output layers) on the small grid, scaled by
+/// its layer's largest magnitude (127 is 0), and those scales; and the weights, for the links.
 fn surface(net: &Network<f32>, ws: &mut Workspace<f32>, x: ArrayView2<f32>, progress: &Progress) -> Value {
     let n = x.nrows();
     let out = net.feedforward_batch(x, ws).to_owned();
@@ -359,21 +359,28 @@ fn surface(net: &Network<f32>, ws: &mut Workspace<f32>, x: ArrayView2<f32>, prog
             (0..GRID / NEURON_STEP).map(move |c| (r * NEURON_STEP + 1) * GRID + c * NEURON_STEP + 1)
         })
         .collect();
-    let neurons: Vec<Vec<Vec<u8>>> = (1..=net.layers.len())
+    // One scale per layer, its largest |z| over the shown neurons and points, so that the
+    // maps of one layer compare in magnitude (a faint map is a neuron that does little).
+    let (neurons, scales): (Vec<Vec<Vec<u8>>>, Vec<f32>) = (1..=net.layers.len())
         .map(|l| {
             let z = ws.activation(l, n);
-            (0..z.ncols().min(SHOWN_NEURONS))
+            let shown = 0..z.ncols().min(SHOWN_NEURONS);
+            let top = shown
+                .clone()
+                .flat_map(|j| small.iter().map(move |&i| z[[i, j]].abs()))
+                .fold(0.0f32, f32::max)
+                .max(1e-6);
+            let maps = shown
                 .map(|j| {
-                    let col = z.column(j);
-                    let top = small.iter().fold(0.0f32, |m, &i| m.max(col[i].abs())).max(1e-6);
                     small
                         .iter()
-                        .map(|&i| (127.5 + 127.5 * col[i] / top).clamp(0.0, 255.0) as u8)
+                        .map(|&i| (127.5 + 127.5 * z[[i, j]] / top).clamp(0.0, 255.0) as u8)
                         .collect()
                 })
-                .collect()
+                .collect();
+            (maps, top)
         })
-        .collect();
+        .unzip();
     let weights: Vec<Vec<Vec<f32>>> = net
         .layers
         .iter()
@@ -381,7 +388,7 @@ fn surface(net: &Network<f32>, ws: &mut Workspace<f32>, x: ArrayView2<f32>, prog
         .collect();
     json!({
         "epoch": progress.epoch, "step": progress.step,
-        "class": class, "level": level, "neurons": neurons, "weights": weights,
+        "class": class, "level": level, "neurons": neurons, "neuron_scales": scales, "weights": weights,
     })
 }
 
@@ -442,4 +449,31 @@ fn model(net: &Network<f32>, plan: &Plan) -> Model {
         model.target = "p(class 1)".into();
     }
     model
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_maps_of_one_layer_share_its_scale() {
+        // Weights 0, so each hidden neuron is flat over the plane: z = σ(2) ≈ 0.881 and
+        // σ(0) = 0.5. On one shared scale the second map is 0.5/0.881 as strong as the first.
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let mut net: Network<f32> = Network::new(&[2, 2, 1], Init::StandardNormal, &mut rng).unwrap();
+        net.layers[0].weights.fill(0.0);
+        net.layers[0].biases = ndarray::array![2.0, 0.0];
+        let x = Array2::<f32>::zeros((GRID * GRID, 2));
+        let mut ws = Workspace::new(&net, GRID * GRID);
+        let s = surface(&net, &mut ws, x.view(), &Progress::new(rng));
+        let top = 1.0 / (1.0 + (-2.0f32).exp());
+        assert!(
+            (s["neuron_scales"][0].as_f64().unwrap() - f64::from(top)).abs() < 1e-6,
+            "{}",
+            s["neuron_scales"]
+        );
+        let pixel = |j: usize| s["neurons"][0][j][0].as_u64().unwrap();
+        assert_eq!(pixel(0), 255);
+        assert_eq!(pixel(1), (127.5 + 127.5 * 0.5 / top) as u64);
+    }
 }

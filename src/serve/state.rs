@@ -22,6 +22,8 @@ pub struct State {
     job: Mutex<Option<Arc<Control>>>,
     feed: Mutex<Feed>,
     pub data_dir: Option<PathBuf>,
+    /// Said after "no MNIST" (see `Options::no_data_hint`).
+    pub no_data_hint: String,
     /// MNIST, read once on the first training run.
     mnist: Mutex<Option<Arc<(Dataset, Dataset)>>>,
     /// The Playground's uploaded table, and the network it trained last (its own slot, as the
@@ -44,12 +46,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl State {
-    pub fn new(model: Option<Slot>, data_dir: Option<PathBuf>) -> State {
+    pub fn new(model: Option<Slot>, data_dir: Option<PathBuf>, no_data_hint: String) -> State {
         State {
             model: RwLock::new(model),
             job: Mutex::new(None),
             feed: Mutex::new(Feed::default()),
             data_dir,
+            no_data_hint,
             mnist: Mutex::new(None),
             playground_points: Mutex::new(None),
             playground_model: Mutex::new(None),

@@ -131,8 +131,10 @@ pub fn start(state: &Arc<State>, request: &TrainRequest) -> Reply {
     let Some(dir) = state.data_dir.clone() else {
         return Reply::error(
             503,
-            "no MNIST to train on: start mlp serve with --data-dir DIR (or MLP_DATA_DIR), or run \
-             `mlp data fetch mnist` first",
+            format!(
+                "no MNIST to train on: the server was started without its directory{}",
+                state.no_data_hint
+            ),
         );
     };
     let test_samples = request.test_samples;

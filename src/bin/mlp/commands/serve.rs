@@ -27,5 +27,8 @@ pub fn run(args: &ServeArgs) -> Result<(), Error> {
         port: args.port,
         // Without MNIST the page still predicts with MODEL; training then says what is missing.
         data_dir: args.data.dir().ok(),
+        no_data_hint: "; start mlp serve with --data-dir DIR (or MLP_DATA_DIR), or run `mlp data fetch \
+                       mnist` first"
+            .into(),
     })
 }
