@@ -125,3 +125,22 @@ def test_the_model_file_round_trips_through_python_and_the_cli(problem, fitted, 
     # eval scores one class per row: a multilabel model is refused by name, not mis-scored.
     refused = subprocess.run([cli, "eval", str(path)], capture_output=True, text=True)
     assert refused.returncode != 0 and "multilabel" in refused.stderr
+
+
+def test_onnx_export_and_import_keep_it_multilabel(problem, fitted, tmp_path):
+    ort = pytest.importorskip("onnxruntime", reason="onnxruntime did not install")
+    cli = os.environ.get("MLP_BIN")
+    if not cli:
+        pytest.skip("MLP_BIN is not set: no CLI to import with")
+    _, _, Xt, _ = problem
+    ours, _ = fitted
+    graph = tmp_path / "multilabel.onnx"
+    ours.to_onnx(graph)
+    session = ort.InferenceSession(str(graph), providers=["CPUExecutionProvider"])
+    (p,) = session.run(["output"], {"input": Xt.astype(np.float32)})
+    np.testing.assert_allclose(p, ours.predict_proba(Xt), rtol=0, atol=1e-5)
+    back = tmp_path / "back.st"
+    subprocess.run([cli, "import", str(graph), "-o", str(back)], capture_output=True, check=True)
+    imported = mlp.load(back)
+    np.testing.assert_array_equal(imported.predict(Xt), ours.predict(Xt))
+    assert imported.predict(Xt).shape == Xt[:, :0].shape[:1] + (ours.n_outputs_,)
