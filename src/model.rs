@@ -174,12 +174,21 @@ impl Model {
         let task = match meta.get("task").map(String::as_str) {
             None | Some("classify") => Task::Classify,
             Some("regress") => Task::Regress,
+            Some("multilabel") => Task::MultiLabel,
             Some(other) => {
                 return Err(bad(format!(
-                    "metadata 'task' is '{other}', expected classify or regress"
+                    "metadata 'task' is '{other}', expected classify, regress or multilabel"
                 )));
             }
         };
+        let output = net.layers.last().map(|l| l.activation);
+        if task == Task::MultiLabel && output != Some(crate::activation::Activation::Sigmoid) {
+            return Err(bad(format!(
+                "metadata 'task' is multilabel, whose labels are independent sigmoid outputs, but \
+                 the output layer's activation is {}",
+                output.map_or("missing".to_string(), |a| a.to_string())
+            )));
+        }
         let mut model = Model::digits(net);
         model.task = task;
         if task == Task::Regress {

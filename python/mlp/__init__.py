@@ -31,8 +31,10 @@ def loads(data, name="<bytes>"):
     """A fitted estimator from a model file's bytes (see :func:`load`)."""
     loaded = _core.load_bytes(bytes(data), name)
     meta = loaded["metadata"]
-    if loaded["task"] == "classify":
+    if loaded["task"] in ("classify", "multilabel"):
         est = MLPClassifier()
+        est._multilabel = loaded["task"] == "multilabel"
+        est.out_activation_ = "logistic" if est._multilabel else "softmax"
         names = loaded["classes"]
         dtype = meta.get(LABEL_DTYPE_KEY)
         classes = np.array(names)
@@ -60,7 +62,8 @@ def loads(data, name="<bytes>"):
 def load(path):
     """A fitted estimator from a model file (``mlp train --save``, ``mlp train --csv ... --save``
     or ``estimator.save``): an :class:`MLPClassifier` whose ``classes_`` are the file's class
-    names (with their original type when Python wrote the file), or an :class:`MLPRegressor`
+    names (with their original type when Python wrote the file; for a multilabel model the
+    label columns ``0 … k − 1``), or an :class:`MLPRegressor`
     (predicting 2-D arrays, one column per output)."""
     with open(path, "rb") as f:
         return loads(f.read(), str(path))

@@ -12,9 +12,15 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from . import _core
 
@@ -30,6 +36,12 @@ def _weights(sample_weight, X):
         return None
     w = _check_sample_weight(sample_weight, X, dtype=np.float32, ensure_non_negative=True)
     return np.ascontiguousarray(w, dtype=np.float32)
+
+def _indicator(y):
+    """A multilabel ``y`` as 0/1 float32: a nonzero entry is the label present (scikit-learn's
+    ``LabelBinarizer`` reads it so)."""
+    return np.ascontiguousarray(y != 0, dtype=np.float32)
+
 
 _ACTIVATIONS = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
 
@@ -191,9 +203,9 @@ class _BaseMLP(BaseEstimator):
             return False
         return True
 
-    def _make_core(self, params):
+    def _make_core(self, params, core_class=None):
         if getattr(self, "_core", None) is None:
-            self._core = self._core_class(**params)
+            self._core = (core_class or self._core_class)(**params)
         else:
             self._core.set_params(**params)
         return self._core
@@ -221,6 +233,18 @@ class _BaseMLP(BaseEstimator):
             return 0, [], 0, 0
         core_epochs = self._core.fit_state()["n_iter"]
         return self.n_iter_, list(self.loss_curve_), self.t_, core_epochs
+
+    def _run(self, train, X, before, incremental):
+        """Runs ``train`` (one call into the Rust estimator, which checks for Ctrl-C between
+        mini-batches) and reads the fitted attributes back — also when Ctrl-C stopped it: the
+        network as its last finished mini-batch left it is kept and usable."""
+        try:
+            train()
+        except KeyboardInterrupt:
+            if self._core.is_fitted():
+                self._after_training(X.shape[0], before, incremental=True)
+            raise
+        self._after_training(X.shape[0], before, incremental)
 
     def _after_training(self, n_samples, before, incremental):
         """The fitted attributes, read back from the Rust estimator."""
@@ -310,54 +334,204 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     _core_class = _core.Classifier
     out_activation_ = "softmax"
 
+    _parameter_constraints = {
+        **_BaseMLP._parameter_constraints,
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        dropout=0.0,
+        input_dropout=0.0,
+        n_threads=None,
+        init=None,
+        standardize=True,
+        class_weight=None,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            dropout=dropout,
+            input_dropout=input_dropout,
+            n_threads=n_threads,
+            init=init,
+            standardize=standardize,
+        )
+        self.class_weight = class_weight
+
+    def _validate_xy(self, X, y, reset):
+        """``X`` as float32 and ``y`` as scikit-learn's ``MLPClassifier`` reads it: 1-D labels
+        (a single column is flattened, with a warning), or a 2-D 0/1 indicator matrix."""
+        X, y = validate_data(self, X, y, reset=reset, dtype=(np.float32, np.float64), multi_output=True)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if y.ndim == 2 and (kind := type_of_target(y)) != "multilabel-indicator":
+            raise ValueError(
+                f"y is {kind}: a 2-D y must be a multilabel indicator matrix (0s and 1s, one "
+                "column per label); one column of labels per output is not supported"
+            )
+        return np.ascontiguousarray(X, dtype=np.float32), y
+
+    def _class_weighted(self, y, codes, sample_weight):
+        """``sample_weight`` times the weight of each row's class (``class_weight``: a dict
+        ``{label: weight}``, or 'balanced': ``n_samples / (n_classes · count(label))``), as
+        scikit-learn's ``compute_class_weight`` computes it over ``classes_``; for multilabel
+        y, 'balanced' multiplies every label column's weights (``compute_sample_weight``)."""
+        if self.class_weight is None:
+            return sample_weight
+        if y.ndim == 2:
+            if not isinstance(self.class_weight, str):
+                raise ValueError(
+                    "class_weight as a dict weighs each row by its one class; for multilabel y "
+                    "use class_weight='balanced' or pass sample_weight"
+                )
+            w = compute_sample_weight(self.class_weight, y).astype(np.float32)
+        else:
+            per_class = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+            w = per_class[codes].astype(np.float32)
+        return w if sample_weight is None else w * sample_weight
+
+    def _encode(self, y, fresh):
+        """``y`` as the Rust estimator takes it: class codes (uint32), or the indicator matrix
+        (float32) for multilabel y. ``fresh``: learn ``classes_`` from ``y`` (fit from scratch)."""
+        multilabel = y.ndim == 2
+        if fresh:
+            self._multilabel = multilabel
+            if multilabel:
+                # scikit-learn's LabelBinarizer: the labels are the columns 0 … k − 1.
+                self.classes_ = np.arange(y.shape[1])
+                return _indicator(y)
+            self.classes_, codes = np.unique(y, return_inverse=True)
+            return codes.astype(np.uint32).ravel()
+        if multilabel != self._is_multilabel():
+            what = {True: "a multilabel indicator matrix", False: "one label per row"}
+            raise ValueError(
+                f"y is {what[multilabel]} but the estimator was fitted on "
+                f"{what[self._is_multilabel()]}"
+            )
+        if multilabel:
+            if y.shape[1] != len(self.classes_):
+                raise ValueError(
+                    f"y has {y.shape[1]} label columns; the estimator was fitted with "
+                    f"{len(self.classes_)}"
+                )
+            return _indicator(y)
+        return self._codes(y)
+
     def fit(self, X, y, sample_weight=None):
-        """Fits the network to ``X`` and the classes ``y``, each row counting by its
-        ``sample_weight`` (class weights: ``sklearn.utils.class_weight.compute_sample_weight``);
-        returns ``self``."""
+        """Fits the network to ``X`` and the classes ``y`` (one label per row, or a 2-D 0/1
+        indicator matrix: multilabel), each row counting by its ``sample_weight`` times its
+        class's ``class_weight``; returns ``self``."""
         continuing = self._continuing()
         params = self._core_params()
-        X, y = validate_data(self, X, y, reset=not continuing, dtype=(np.float32, np.float64))
-        X = np.ascontiguousarray(X, dtype=np.float32)
+        X, y = self._validate_xy(X, y, reset=not continuing)
         sample_weight = _weights(sample_weight, X)
-        check_classification_targets(y)
         before = self._before_training(continuing)
-        if continuing:
-            codes = self._codes(y)
-        else:
-            self.classes_, codes = np.unique(y, return_inverse=True)
+        if not continuing:
             self._core = None
-        core = self._make_core(params)
-        core.fit(X, codes.astype(np.uint32).ravel(), sample_weight, self._on_epoch())
-        self._after_training(X.shape[0], before, incremental=False)
+        encoded = self._encode(y, fresh=not continuing)
+        sample_weight = self._class_weighted(y, encoded, sample_weight)
+        core = self._make_core(params, _core.MultiLabel if self._is_multilabel() else _core.Classifier)
+        self._run(lambda: core.fit(X, encoded, sample_weight, self._on_epoch()), X, before, False)
         return self
 
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch of the solver over ``(X, y)``; ``classes`` is required on the first call
-        (the order of the arguments is scikit-learn 1.9's)."""
+        (the order of the arguments is scikit-learn 1.9's; for multilabel y the labels are
+        ``y``'s columns, as in scikit-learn)."""
         self._check_stochastic()
         params = self._core_params()
-        first = getattr(self, "_core", None) is None or not self._core.is_fitted()
-        X, y = validate_data(self, X, y, reset=first, dtype=(np.float32, np.float64))
-        X = np.ascontiguousarray(X, dtype=np.float32)
-        sample_weight = _weights(sample_weight, X)
-        check_classification_targets(y)
-        if first:
-            if classes is None:
-                raise ValueError("classes must be passed on the first call to partial_fit.")
-            self.classes_ = np.unique(classes)
-        elif classes is not None and not np.array_equal(self.classes_, np.unique(classes)):
+        if isinstance(self.class_weight, str):
+            # scikit-learn's SGDClassifier refuses it too: one batch's counts are not the data's.
             raise ValueError(
-                f"`classes={np.unique(classes)!r}` is not the same as on the first call to "
-                f"partial_fit, which was: {self.classes_!r}"
+                "class_weight 'balanced' is not supported for partial_fit. In order to use "
+                "'balanced' weights, use compute_class_weight('balanced', classes=classes, y=y) "
+                "on a large enough sample of the training targets and pass the resulting "
+                "weights as the class_weight parameter (a dict)."
             )
-        codes = self._codes(y)
+        first = getattr(self, "_core", None) is None or not self._core.is_fitted()
+        X, y = self._validate_xy(X, y, reset=first)
+        sample_weight = _weights(sample_weight, X)
+        if first and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        if y.ndim == 2:
+            encoded = self._encode(y, fresh=first)
+        else:
+            if first:
+                self._multilabel = False
+                self.classes_ = np.unique(classes)
+            elif classes is not None and not np.array_equal(self.classes_, np.unique(classes)):
+                raise ValueError(
+                    f"`classes={np.unique(classes)!r}` is not the same as on the first call to "
+                    f"partial_fit, which was: {self.classes_!r}"
+                )
+            encoded = self._encode(y, fresh=False)
+        sample_weight = self._class_weighted(y, encoded, sample_weight)
         before = self._before_training(not first)
-        core = self._make_core(params)
-        core.partial_fit(
-            X, codes, len(self.classes_) if first else None, sample_weight, self._on_epoch()
-        )
-        self._after_training(X.shape[0], before, incremental=True)
+        if self._is_multilabel():
+            core = self._make_core(params, _core.MultiLabel)
+            args = (X, encoded, sample_weight, self._on_epoch())
+        else:
+            core = self._make_core(params, _core.Classifier)
+            n_classes = len(self.classes_) if first else None
+            args = (X, encoded, n_classes, sample_weight, self._on_epoch())
+        self._run(lambda: core.partial_fit(*args), X, before, True)
         return self
+
+    def _is_multilabel(self):
+        """Fitted on a 2-D indicator matrix (an estimator pickled before multilabel existed
+        was not)."""
+        return getattr(self, "_multilabel", False)
+
+    def _after_training(self, n_samples, before, incremental):
+        super()._after_training(n_samples, before, incremental)
+        self.out_activation_ = "logistic" if self._is_multilabel() else "softmax"
 
     def _codes(self, y):
         y = np.asarray(y).ravel()
@@ -375,8 +549,11 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return self._core.predict_proba(self._validate_x(X, reset=False))
 
     def predict_proba(self, X):
-        """The probability of each class (columns in ``classes_`` order)."""
+        """The probability of each class (columns in ``classes_`` order); multilabel: of each
+        label, on its own."""
         p = self._outputs(X).astype(np.float64)
+        if self._is_multilabel():
+            return p
         # float32 softmax rows sum to 1 within ~1e-7; normalise again in float64.
         return p / p.sum(axis=1, keepdims=True)
 
@@ -386,9 +563,12 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             return np.log(self.predict_proba(X))
 
     def predict(self, X):
-        """The most probable class of each row."""
-        winners = np.argmax(self._outputs(X), axis=1)
-        return self.classes_[winners]
+        """The most probable class of each row; multilabel: the indicator matrix of the
+        labels whose probability is above ½."""
+        out = self._outputs(X)
+        if self._is_multilabel():
+            return (out > 0.5).astype(int)
+        return self.classes_[np.argmax(out, axis=1)]
 
     def _model_bytes(self):
         classes = [str(c) for c in self.classes_]
@@ -398,7 +578,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
-        tags.classifier_tags.multi_label = False
+        tags.classifier_tags.multi_label = True
         return tags
 
 
@@ -430,8 +610,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         if not continuing:
             self._core = None
         core = self._make_core(params)
-        core.fit(X, self._targets(y), sample_weight, self._on_epoch())
-        self._after_training(X.shape[0], before, incremental=False)
+        y = self._targets(y)
+        self._run(lambda: core.fit(X, y, sample_weight, self._on_epoch()), X, before, False)
         return self
 
     def partial_fit(self, X, y, sample_weight=None):
@@ -446,8 +626,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         sample_weight = _weights(sample_weight, X)
         before = self._before_training(not first)
         core = self._make_core(params)
-        core.partial_fit(X, self._targets(y), sample_weight, self._on_epoch())
-        self._after_training(X.shape[0], before, incremental=True)
+        y = self._targets(y)
+        self._run(lambda: core.partial_fit(X, y, sample_weight, self._on_epoch()), X, before, True)
         return self
 
     def predict(self, X):

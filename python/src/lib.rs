@@ -5,7 +5,7 @@
 
 mod lecture;
 
-use mlp::estimator::{MlpClassifier, MlpRegressor, OnEpoch, Params};
+use mlp::estimator::{MlpClassifier, MlpMultiLabel, MlpRegressor, OnEpoch, Params, Tick};
 use mlp::optim::{Optimizer, Schedule};
 use mlp::train::EpochReport;
 use mlp::{Activation, Error, Init, Model};
@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// `mlp::Error` as the exception scikit-learn would raise: `OSError` for the file system,
 /// `ValueError` for everything about the data, the parameters or a model file.
@@ -130,17 +131,30 @@ fn params(kw: &Bound<'_, PyDict>) -> PyResult<Params> {
     })
 }
 
-/// The per-epoch callback: hands `(epoch, loss, validation score)` to Python's `on_epoch` (the
-/// verbose lines) and checks for Ctrl-C. A Python error stops training; it is kept in `raised`
-/// to be raised once the GIL is back.
+/// Between mini-batches, Ctrl-C is looked for at most this often: taking the GIL back costs
+/// a little, and a person waits for a tenth of a second without noticing.
+const SIGNAL_CHECK_EVERY: Duration = Duration::from_millis(50);
+
+/// The training callback: after every epoch hands `(epoch, loss, validation score)` to
+/// Python's `on_epoch` (the verbose lines) and checks for Ctrl-C; between mini-batches checks
+/// for Ctrl-C every [`SIGNAL_CHECK_EVERY`], so a long epoch stops within a fraction of a
+/// second. A Python error stops training; it is kept in `raised` to be raised once the GIL is
+/// back.
 fn on_epoch<'a>(callback: Option<&'a Py<PyAny>>, raised: &'a Mutex<Option<PyErr>>) -> OnEpoch<'a> {
-    Box::new(move |report: &EpochReport| {
+    let mut checked = Instant::now();
+    Box::new(move |tick: Tick<'_>| {
+        let report = match tick {
+            Tick::Batches { .. } if checked.elapsed() < SIGNAL_CHECK_EVERY => return Ok(()),
+            Tick::Batches { .. } => None,
+            Tick::Epoch(report) => Some(report),
+        };
+        checked = Instant::now();
         Python::attach(|py| {
-            let result = py.check_signals().and_then(|()| match callback {
-                Some(f) => f
+            let result = py.check_signals().and_then(|()| match (callback, report) {
+                (Some(f), Some(report)) => f
                     .call1(py, (report.epoch, report.train_cost, validation_score(report)))
                     .map(drop),
-                None => Ok(()),
+                _ => Ok(()),
             });
             result.map_err(|e| {
                 let message = if e.is_instance_of::<PyKeyboardInterrupt>(py) {
@@ -278,7 +292,13 @@ impl Classifier {
         let inner = &mut self.inner;
         let result = detached(py, || {
             inner
-                .fit_watched(x, &y, w.as_deref(), None, self::on_epoch(on_epoch.as_ref(), &raised))
+                .fit_watched(
+                    x,
+                    &y,
+                    w.as_deref(),
+                    None,
+                    self::on_epoch(on_epoch.as_ref(), &raised),
+                )
                 .map(drop)
         });
         finish(result, raised)
@@ -405,7 +425,13 @@ impl Regressor {
         let inner = &mut self.inner;
         let result = detached(py, || {
             inner
-                .fit_watched(x, y, w.as_deref(), None, self::on_epoch(on_epoch.as_ref(), &raised))
+                .fit_watched(
+                    x,
+                    y,
+                    w.as_deref(),
+                    None,
+                    self::on_epoch(on_epoch.as_ref(), &raised),
+                )
                 .map(drop)
         });
         finish(result, raised)
@@ -471,8 +497,123 @@ impl Regressor {
     }
 }
 
+/// A multilabel classifier over a 0/1 indicator matrix, one sigmoid output per label column.
+#[pyclass(module = "mlp._core")]
+struct MultiLabel {
+    inner: MlpMultiLabel,
+}
+
+#[pymethods]
+impl MultiLabel {
+    #[new]
+    #[pyo3(signature = (**kw))]
+    fn new(kw: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let p = params_or_default(kw)?;
+        Ok(MultiLabel {
+            inner: MlpMultiLabel::new().with_params(p),
+        })
+    }
+
+    #[pyo3(signature = (**kw))]
+    fn set_params(&mut self, kw: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+        let p = params_or_default(kw)?;
+        self.inner.set_params(p);
+        Ok(())
+    }
+
+    #[pyo3(signature = (x, y, sample_weight=None, on_epoch=None))]
+    fn fit(
+        &mut self,
+        py: Python<'_>,
+        x: PyReadonlyArray2<'_, f32>,
+        y: PyReadonlyArray2<'_, f32>,
+        sample_weight: Option<PyReadonlyArray1<'_, f32>>,
+        on_epoch: Option<Py<PyAny>>,
+    ) -> PyResult<()> {
+        let (x, y) = (x.as_array(), y.as_array());
+        let w = weights(sample_weight)?;
+        let raised = Mutex::new(None);
+        let inner = &mut self.inner;
+        let result = detached(py, || {
+            inner
+                .fit_watched(x, y, w.as_deref(), self::on_epoch(on_epoch.as_ref(), &raised))
+                .map(drop)
+        });
+        finish(result, raised)
+    }
+
+    #[pyo3(signature = (x, y, sample_weight=None, on_epoch=None))]
+    fn partial_fit(
+        &mut self,
+        py: Python<'_>,
+        x: PyReadonlyArray2<'_, f32>,
+        y: PyReadonlyArray2<'_, f32>,
+        sample_weight: Option<PyReadonlyArray1<'_, f32>>,
+        on_epoch: Option<Py<PyAny>>,
+    ) -> PyResult<()> {
+        let (x, y) = (x.as_array(), y.as_array());
+        let w = weights(sample_weight)?;
+        let raised = Mutex::new(None);
+        let inner = &mut self.inner;
+        let result = detached(py, || {
+            inner
+                .partial_fit_watched(x, y, w.as_deref(), self::on_epoch(on_epoch.as_ref(), &raised))
+                .map(drop)
+        });
+        finish(result, raised)
+    }
+
+    fn predict_proba<'py>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray2<'py, f32>,
+    ) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let x = x.as_array();
+        let inner = &self.inner;
+        Ok(detached(py, || inner.predict_proba(x))?.into_pyarray(py))
+    }
+
+    fn is_fitted(&self) -> bool {
+        self.inner.model().is_ok()
+    }
+
+    fn fit_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let i = &self.inner;
+        fit_state(py, i.history(), i.n_iter(), i.steps(), i.converged())
+    }
+
+    fn layers<'py>(&self, py: Python<'py>) -> PyResult<Layers<'py>> {
+        Ok(layers_to_py(py, self.inner.model().map_err(py_err)?))
+    }
+
+    fn sizes(&self) -> PyResult<Vec<usize>> {
+        Ok(self.inner.network().map_err(py_err)?.sizes())
+    }
+
+    /// The model file's bytes, label `j` named `classes[j]`.
+    #[pyo3(signature = (classes, features, meta))]
+    fn to_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        classes: Vec<String>,
+        features: Vec<String>,
+        meta: BTreeMap<String, String>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let model = self.inner.model().map_err(py_err)?.clone();
+        if classes.len() != model.net.n_outputs() {
+            return Err(PyValueError::new_err(format!(
+                "{} label names for {} output neurons",
+                classes.len(),
+                model.net.n_outputs()
+            )));
+        }
+        Ok(PyBytes::new(py, &model_bytes(model, classes, features, meta)))
+    }
+}
+
 /// Reads a model file's bytes: `(task, classes, features, metadata, estimator)` with the
-/// estimator a fitted `Classifier` (class codes in the file's class order) or `Regressor`.
+/// estimator a fitted `Classifier` (class codes in the file's class order), `MultiLabel`
+/// or `Regressor`.
 /// `name` names the file in errors.
 #[pyfunction]
 #[pyo3(signature = (data, name, **kw))]
@@ -502,6 +643,11 @@ fn load_bytes<'py>(
             let inner = MlpRegressor::from_model(p, model).map_err(py_err)?;
             out.set_item("estimator", Py::new(py, Regressor { inner })?)?;
         }
+        mlp::data::tabular::Task::MultiLabel => {
+            out.set_item("task", "multilabel")?;
+            let inner = MlpMultiLabel::from_model(p, model).map_err(py_err)?;
+            out.set_item("estimator", Py::new(py, MultiLabel { inner })?)?;
+        }
     }
     Ok(out)
 }
@@ -521,6 +667,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(lecture::half_adder, m)?)?;
     m.add_class::<Classifier>()?;
     m.add_class::<Regressor>()?;
+    m.add_class::<MultiLabel>()?;
     m.add_function(wrap_pyfunction!(load_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(onnx_bytes, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

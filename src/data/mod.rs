@@ -38,6 +38,9 @@ pub enum Targets {
     Inputs,
     /// Numbers to predict (regression): `n × k`, one row per sample.
     Values(Array2<f32>),
+    /// Several classes per sample (multilabel): `n × k`, `y[[x, j]]` 1 when sample `x` has
+    /// label `j`, else 0.
+    Labels(Array2<f32>),
 }
 
 /// `n` samples with `d` features each and a class label in `0 … n_classes − 1` (no labels
@@ -75,7 +78,7 @@ impl Dataset {
         match &self.targets {
             Targets::Classes => self.n_classes,
             Targets::Inputs => self.n_features(),
-            Targets::Values(v) => v.ncols(),
+            Targets::Values(v) | Targets::Labels(v) => v.ncols(),
         }
     }
 
@@ -104,7 +107,9 @@ impl Dataset {
                     y_row[self.labels[i] as usize] = T::one();
                 }
                 Targets::Inputs => y_row.assign(&x.row(r)),
-                Targets::Values(v) => y_row.zip_mut_with(&v.row(i), |y, &t| *y = T::from_f32(t).unwrap()),
+                Targets::Values(v) | Targets::Labels(v) => {
+                    y_row.zip_mut_with(&v.row(i), |y, &t| *y = T::from_f32(t).unwrap())
+                }
             }
         }
     }
@@ -162,6 +167,7 @@ impl Dataset {
             n_classes: self.n_classes,
             targets: match &self.targets {
                 Targets::Values(v) => Targets::Values(v.select(ndarray::Axis(0), indices)),
+                Targets::Labels(v) => Targets::Labels(v.select(ndarray::Axis(0), indices)),
                 t => t.clone(),
             },
             weights: self

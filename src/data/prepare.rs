@@ -71,7 +71,7 @@ pub fn prepare(train: Tabular, test: Option<Tabular>, task: Task, scaling: Scali
                     weights: None,
                 }
             }
-            Task::Regress => t.into_dataset(Task::Regress)?.0,
+            Task::Regress | Task::MultiLabel => t.into_dataset(task)?.0,
         }),
     };
     let target_standardizer = match &mut train_set.targets {

@@ -18,6 +18,11 @@ pub enum Task {
     Classify,
     /// One output neuron per target; predicts the number.
     Regress,
+    /// Several classes per sample (multilabel): one sigmoid output neuron per label, each
+    /// predicting whether the sample has it. Trained from a 0/1 indicator matrix
+    /// ([`crate::estimator::MlpMultiLabel`]), never from a CSV file's one target column.
+    #[serde(rename = "multilabel")]
+    MultiLabel,
 }
 
 impl std::str::FromStr for Task {
@@ -36,6 +41,7 @@ impl Task {
         match self {
             Task::Classify => "classify",
             Task::Regress => "regress",
+            Task::MultiLabel => "multilabel",
         }
     }
 
@@ -469,6 +475,11 @@ impl Tabular {
                 };
                 Ok((data, Vec::new()))
             }
+            Task::MultiLabel => Err(Error::Invalid(format!(
+                "the target '{}' is one column, one value per row; a multilabel model learns \
+                 from a 0/1 column per label (mlp::estimator::MlpMultiLabel, or the Python package)",
+                self.target_name
+            ))),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! scikit-learn-style estimators: [`MlpClassifier`] and [`MlpRegressor`], with `fit`,
+//! scikit-learn-style estimators: [`MlpClassifier`], [`MlpRegressor`] and [`MlpMultiLabel`]
+//! (several classes per sample, one sigmoid output each), with `fit`,
 //! `partial_fit`, `predict`, `predict_proba` and `score`, and scikit-learn's
 //! `MLPClassifier`/`MLPRegressor` defaults (one hidden layer of 100 ReLU neurons, Adam with
 //! η = 0.001, L2 α = 1e-4, mini-batches of min(200, n), up to 200 epochs, stop after 10 epochs
@@ -32,9 +33,11 @@ pub use shared::*;
 #[macro_use]
 mod builder;
 mod classifier;
+mod multilabel;
 mod regressor;
 
 pub use classifier::MlpClassifier;
+pub use multilabel::MlpMultiLabel;
 pub use regressor::MlpRegressor;
 
 #[cfg(test)]

@@ -36,7 +36,8 @@ pub struct Params {
     /// The least fall in the loss (or rise in the validation score) that counts as
     /// progress. Default 1e-4.
     pub tol: f64,
-    /// Stop after this many epochs without progress. Default 10.
+    /// Stop once more than this many epochs in a row made no progress (scikit-learn's rule:
+    /// 11 such epochs for the default). Default 10.
     pub n_iter_no_change: usize,
     /// Hold out `validation_fraction` of the training data and watch its score instead of the
     /// training loss. Default false.
@@ -99,8 +100,18 @@ impl Default for Params {
     }
 }
 
-/// Called after every epoch with its report; an error stops training.
-pub type OnEpoch<'a> = Box<dyn FnMut(&EpochReport) -> Result<()> + 'a>;
+/// What the caller of a fit hears as it trains.
+#[derive(Debug, Clone, Copy)]
+pub enum Tick<'a> {
+    /// An epoch (an L-BFGS iteration) ended: its report.
+    Epoch(&'a EpochReport),
+    /// Within an epoch, `done` of its `total` mini-batches are finished (about a hundred
+    /// times an epoch): a moment to stop a long epoch (Ctrl-C) without waiting for its end.
+    Batches { done: usize, total: usize },
+}
+
+/// Called after every epoch and between mini-batches ([`Tick`]); an error stops training.
+pub type OnEpoch<'a> = Box<dyn FnMut(Tick<'_>) -> Result<()> + 'a>;
 
 /// Held-out data to score after every epoch, and who hears the scores.
 pub struct Watch<'a> {
@@ -234,7 +245,10 @@ impl Core {
         let config = TrainConfig {
             epochs: progress.epoch + more.unwrap_or(p.max_iter),
             batch_size: m,
-            early_stopping: stopping.then_some(p.n_iter_no_change.max(1)),
+            // scikit-learn stops once its count of epochs without improvement exceeds
+            // n_iter_no_change (`_no_improvement_count > n_iter_no_change`); the engine stops
+            // when the count reaches its patience.
+            early_stopping: stopping.then_some(p.n_iter_no_change.max(1) + 1),
             seed: p.random_state,
             tol: p.tol,
             schedule: p.schedule,
@@ -259,7 +273,7 @@ impl Core {
         let alpha = p.alpha;
         let mut run = || match lbfgs {
             Some(limits) => fit_lbfgs(&mut model.net, &train_set, alpha, limits, &mut progress, |r| {
-                on_epoch(r).inspect_err(|_| stopped_by_caller = true)
+                on_epoch(Tick::Epoch(r)).inspect_err(|_| stopped_by_caller = true)
             }),
             None => train::train(
                 &mut model.net,
@@ -267,9 +281,13 @@ impl Core {
                 &config,
                 &mut optim,
                 &mut progress,
-                |event| match event {
-                    Event::Epoch(report) => on_epoch(report).inspect_err(|_| stopped_by_caller = true),
-                    _ => Ok(()),
+                |event| {
+                    let heard = match event {
+                        Event::Epoch(report) => on_epoch(Tick::Epoch(report)),
+                        Event::Batches { done, total, .. } => on_epoch(Tick::Batches { done, total }),
+                        Event::Checkpoint(..) => Ok(()),
+                    };
+                    heard.inspect_err(|_| stopped_by_caller = true)
                 },
             ),
         };
@@ -392,6 +410,7 @@ pub(crate) fn architecture(
     let (output, cost) = match task {
         Task::Classify => (Activation::Softmax, Cost::LogLikelihood),
         Task::Regress => (Activation::Identity, Cost::Mse),
+        Task::MultiLabel => (Activation::Sigmoid, Cost::CrossEntropy),
     };
     let arch = Architecture {
         sizes,

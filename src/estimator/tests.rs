@@ -175,13 +175,16 @@ fn an_error_from_on_epoch_stops_training_and_keeps_the_finished_epochs() {
             &y,
             None,
             None,
-            Box::new(|r| {
-                seen = r.epoch;
-                if r.epoch == 3 {
+            Box::new(|tick| match tick {
+                Tick::Epoch(r) if r.epoch == 3 => {
+                    seen = r.epoch;
                     Err(Error::Invalid("interrupted".into()))
-                } else {
+                }
+                Tick::Epoch(r) => {
+                    seen = r.epoch;
                     Ok(())
                 }
+                Tick::Batches { .. } => Ok(()),
             }),
         )
         .unwrap_err();
@@ -251,4 +254,52 @@ fn sample_weights_count_each_row_as_that_many_copies_in_the_cost() {
             .unwrap_err();
         assert!(e.to_string().contains(needle), "{e}");
     }
+}
+
+/// Two labels read off a point in the plane: `x₀ > 0` and `x₁ > 0`, each on its own.
+fn quadrants(n: usize, seed: u64) -> (Array2<f32>, Array2<f32>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let x = Array2::from_shape_fn((n, 2), |_| rng.random_range(-1.0f32..1.0));
+    let y = x.mapv(|v| f32::from(u8::from(v > 0.0)));
+    (x, y)
+}
+
+#[test]
+fn a_multilabel_fit_learns_each_label_and_its_file_says_multilabel() {
+    let (x, y) = quadrants(400, 11);
+    let mut est = MlpMultiLabel::new()
+        .hidden_layer_sizes(&[16])
+        .learning_rate_init(0.01)
+        .max_iter(200)
+        .early_stopping(true);
+    est.fit(x.view(), y.view()).unwrap();
+    let (xt, yt) = quadrants(200, 12);
+    let predicted = est.predict(xt.view()).unwrap();
+    assert_eq!(predicted.dim(), (200, 2));
+    // Both labels right on most rows, each label scored on its own (rows with both, one or
+    // neither label).
+    let score = est.score(xt.view(), yt.view()).unwrap();
+    assert!(score > 0.9, "subset accuracy {score}");
+    let p = est.predict_proba(xt.view()).unwrap();
+    assert!(
+        p.rows().into_iter().any(|r| (r.sum() - 1.0).abs() > 0.5),
+        "not a softmax"
+    );
+    // The held-out score early stopping watched is the subset accuracy, in [0, 1].
+    let scores: Vec<f64> = est
+        .history()
+        .iter()
+        .filter_map(|e| e.validation_accuracy)
+        .collect();
+    assert!(!scores.is_empty() && scores.iter().all(|s| (0.0..=1.0).contains(s)));
+    let model = est.model().unwrap().clone();
+    let back = crate::Model::from_bytes(&model.to_bytes(&[]), std::path::Path::new("m.st")).unwrap();
+    assert_eq!(back.task, crate::data::tabular::Task::MultiLabel);
+    assert_eq!(back.outputs(xt.view()).unwrap(), p);
+    let bad = array![[0.0f32, 2.0]];
+    let e = est
+        .fit(array![[0.0f32, 0.0]].view(), bad.view())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("y[0, 1] is 2"), "{e}");
 }

@@ -343,6 +343,7 @@ impl<'a> Reader<'a> {
         model.target_standardizer = target_standardizer;
         model.task = match self.meta.get("task") {
             Some(&"regress") => Task::Regress,
+            Some(&"multilabel") => Task::MultiLabel,
             Some(_) => Task::Classify,
             None if argmax || classes.is_some() || output == Activation::Softmax => Task::Classify,
             None => Task::Regress,

@@ -23,6 +23,7 @@ pub fn check_compatible<T: Float>(net: &Network<T>, data: &Dataset, what: &str) 
             Targets::Classes => "classes",
             Targets::Inputs => "features to reproduce",
             Targets::Values(_) => "target values",
+            Targets::Labels(_) => "labels",
         };
         return Err(Error::Mismatch(format!(
             "the network's last layer has {} neurons but the {what} data has {} {targets}; \
@@ -54,9 +55,13 @@ impl Evaluation {
     }
 }
 
-/// Classifies every sample (the output neuron with the highest activation wins).
+/// Classifies every sample (the output neuron with the highest activation wins); for
+/// multilabel targets, see [`subset_accuracy`].
 pub fn evaluate<T: Float>(net: &Network<T>, data: &Dataset) -> Result<Evaluation> {
     check_compatible(net, data, "evaluation")?;
+    if let Targets::Labels(_) = data.targets {
+        return subset_accuracy(net, data);
+    }
     let k = net.n_outputs();
     let parts = over_samples(
         net,
@@ -79,6 +84,30 @@ pub fn evaluate<T: Float>(net: &Network<T>, data: &Dataset) -> Result<Evaluation
         correct,
         total: data.len(),
         confusion,
+    })
+}
+
+/// Multilabel targets: a sample is correct when every label's prediction (output `z_j > ½`)
+/// is its target's (scikit-learn's subset accuracy). No confusion matrix: it is empty.
+fn subset_accuracy<T: Float>(net: &Network<T>, data: &Dataset) -> Result<Evaluation> {
+    let half = T::from_f64_lossy(0.5);
+    let parts = over_samples(
+        net,
+        data,
+        || 0usize,
+        |correct, _, outputs, targets| {
+            *correct += outputs
+                .rows()
+                .into_iter()
+                .zip(targets.rows())
+                .filter(|(z, y)| z.iter().zip(y).all(|(&z, &y)| (z > half) == (y > half)))
+                .count();
+        },
+    )?;
+    Ok(Evaluation {
+        correct: parts.iter().sum(),
+        total: data.len(),
+        confusion: Vec::new(),
     })
 }
 

@@ -20,7 +20,7 @@ pub use evaluate::{Evaluation, check_compatible, evaluate, r_squared, reconstruc
 pub use record::{EpochReport, History, Progress};
 pub use spec::{Difference, RunSpec};
 
-use crate::data::Dataset;
+use crate::data::{Dataset, Targets};
 use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::network::{Network, Workspace};
@@ -245,7 +245,8 @@ fn evaluate_epoch<T: Float>(
     optim: &Optim<T>,
     seconds: f64,
 ) -> Result<EpochReport> {
-    let classes = sets.train.is_classification();
+    // Accuracy for classes (one per sample, or several: subset accuracy), else the error.
+    let classes = matches!(sets.train.targets, Targets::Classes | Targets::Labels(_));
     let accuracy = |set: Option<&Dataset>| set.filter(|_| classes).map(|d| evaluate(net, d)).transpose();
     let error = |set: Option<&Dataset>| {
         set.filter(|_| !classes)

@@ -51,6 +51,23 @@ pub fn predict(
                     json!({"input": name, "prediction": model.classes[ranked[0].0], "top": probabilities})
                 }
                 Task::Regress => json!({"input": name, "prediction": out.to_vec()}),
+                // Each label on its own: present when its sigmoid output is above ½.
+                Task::MultiLabel => {
+                    let present: Vec<&String> = model
+                        .classes
+                        .iter()
+                        .zip(out)
+                        .filter(|(_, p)| **p > 0.5)
+                        .map(|(c, _)| c)
+                        .collect();
+                    let probabilities: Vec<Value> = model
+                        .classes
+                        .iter()
+                        .zip(out)
+                        .map(|(c, &p)| json!({"label": c, "probability": p}))
+                        .collect();
+                    json!({"input": name, "prediction": present, "labels": probabilities})
+                }
             };
             if samples.little_ink {
                 result["low_confidence"] = json!(true);
@@ -93,6 +110,20 @@ fn print_line(r: &Value, task: Task) {
                 .map(|v| format!("{:.6}", v.as_f64().unwrap_or(f64::NAN)))
                 .collect();
             println!("{name}: {}", values.join(", "));
+        }
+        Task::MultiLabel => {
+            let present: Vec<&str> = r["prediction"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let shown = if present.is_empty() {
+                "no label".to_string()
+            } else {
+                present.join(", ")
+            };
+            println!("{name}: {shown}");
         }
     }
 }

@@ -36,10 +36,21 @@ pub struct EvalArgs {
 
 pub fn run(args: &EvalArgs) -> Result<(), Error> {
     let model = Model::load(&args.model)?;
+    if model.task == Task::MultiLabel {
+        return Err(multilabel(args));
+    }
     match &args.csv {
         Some(csv) => on_csv(args, model, csv),
         None => on_mnist(args, model),
     }
+}
+
+fn multilabel(args: &EvalArgs) -> Error {
+    Error::Invalid(format!(
+        "{} is a multilabel model (one 0/1 output per label); eval scores a model with one \
+         class or value per row — score it with the Python package (subset accuracy)",
+        args.model.display()
+    ))
 }
 
 fn on_mnist(args: &EvalArgs, model: Model) -> Result<(), Error> {
@@ -141,6 +152,7 @@ fn on_csv(args: &EvalArgs, model: Model, csv_path: &Path) -> Result<(), Error> {
             println!("\nConfusion matrix (rows: true class, columns: predicted)");
             print_confusion(&model.classes, &e.confusion);
         }
+        Task::MultiLabel => return Err(multilabel(args)),
         Task::Regress => {
             if args.confusion_png.is_some() {
                 return Err(Error::Invalid(
