@@ -52,6 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         early_stopping: None,
         validation_split: 0.0,
         autoencoder: false,
+        augment: None,
         train_samples: 10,
         features: 4,
     };

@@ -50,48 +50,6 @@ pub fn reconstruct<T: Float>(
     Ok((out, codes))
 }
 
-/// Writes a grayscale PNG: the `originals` (one image of `side × side` values in [0, 1] per row)
-/// in the top row and the `reconstructions` below them, each pixel drawn `scale` times larger,
-/// on a dark grey background with 2-pixel gaps.
-pub fn write_grid<T: Float>(
-    path: &Path,
-    originals: &Array2<T>,
-    reconstructions: &Array2<T>,
-    side: usize,
-    scale: usize,
-) -> Result<()> {
-    let (n, gap) = (originals.nrows(), 2 * scale);
-    let cell = side * scale;
-    let (width, height) = (gap + n * (cell + gap), gap + 2 * (cell + gap));
-    let mut pixels = vec![40u8; width * height];
-    for (row, images) in [originals, reconstructions].into_iter().enumerate() {
-        for (i, image) in images.rows().into_iter().enumerate() {
-            let (x0, y0) = (gap + i * (cell + gap), gap + row * (cell + gap));
-            for (p, &v) in image.iter().enumerate() {
-                let value = (v.to_f64().unwrap_or(0.0).clamp(0.0, 1.0) * 255.0).round() as u8;
-                let (px, py) = (p % side, p / side);
-                for dy in 0..scale {
-                    let start = (y0 + py * scale + dy) * width + x0 + px * scale;
-                    pixels[start..start + scale].fill(value);
-                }
-            }
-        }
-    }
-    let mut bytes = Vec::new();
-    {
-        let mut encoder = png::Encoder::new(&mut bytes, width as u32, height as u32);
-        encoder.set_color(png::ColorType::Grayscale);
-        encoder.set_depth(png::BitDepth::Eight);
-        let mut writer = encoder
-            .write_header()
-            .map_err(|e| Error::Invalid(format!("PNG: {e}")))?;
-        writer
-            .write_image_data(&pixels)
-            .map_err(|e| Error::Invalid(format!("PNG: {e}")))?;
-    }
-    write_atomic(path, &bytes)
-}
-
 /// Writes the codes as CSV (a header `code0,code1,…`, then one row per sample).
 pub fn write_codes_csv<T: Float>(path: &Path, codes: &Array2<T>) -> Result<()> {
     let mut text: String = (0..codes.ncols())
@@ -126,18 +84,5 @@ mod tests {
                 .to_string()
                 .contains("not an autoencoder")
         );
-    }
-
-    #[test]
-    fn grid_is_a_png_of_the_right_size() {
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("g.png");
-        let a = Array2::<f32>::from_elem((3, 16), 0.5);
-        write_grid(&path, &a, &a, 4, 2).unwrap();
-        let decoder = png::Decoder::new(std::fs::File::open(&path).unwrap());
-        let reader = decoder.read_info().unwrap();
-        let info = reader.info();
-        // 3 cells of 8 px with 4-px gaps; 2 rows.
-        assert_eq!((info.width, info.height), (4 + 3 * 12, 4 + 2 * 12));
     }
 }

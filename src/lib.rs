@@ -28,8 +28,10 @@ pub mod network;
 pub mod onnx;
 pub mod optim;
 pub mod perceptron;
+pub mod picture;
 pub mod plot;
 pub mod reference;
+mod seed;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod state_dict;

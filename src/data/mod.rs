@@ -1,5 +1,6 @@
 //! Data sets: samples as rows of features, with class labels; the readers that make them.
 
+pub mod augment;
 pub mod digit_image;
 pub mod fetch;
 pub mod idx;

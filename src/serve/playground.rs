@@ -211,6 +211,7 @@ impl PlaygroundRequest {
             early_stopping: None,
             validation_split: 0.0,
             autoencoder: false,
+            augment: None,
             train_samples: train.len(),
             features: self.features.len(),
         };

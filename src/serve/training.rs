@@ -113,6 +113,7 @@ impl TrainRequest {
             early_stopping: None,
             validation_split: 0.0,
             autoencoder: false,
+            augment: None,
             train_samples: self.train_samples,
             features: 784,
         };

@@ -1,5 +1,6 @@
 //! The configuration of a training run, apart from its optimizer.
 
+use crate::data::augment::Distortion;
 use crate::error::{Error, Result};
 use crate::optim::Schedule;
 
@@ -28,6 +29,9 @@ pub struct TrainConfig {
     pub tol: f64,
     /// Shuffle the samples at each epoch's start (else every epoch walks them in order).
     pub shuffle: bool,
+    /// Train on fresh distortions of the training images in every epoch (never the
+    /// validation or test images).
+    pub augment: Option<Distortion>,
 }
 
 impl Default for TrainConfig {
@@ -43,6 +47,7 @@ impl Default for TrainConfig {
             seed: 0,
             tol: 1e-4,
             shuffle: true,
+            augment: None,
         }
     }
 }
@@ -64,6 +69,9 @@ impl TrainConfig {
             if !(0.0..1.0).contains(&p) {
                 return Err(Error::Invalid(format!("{name} must be in [0, 1), got {p}")));
             }
+        }
+        if let Some(d) = &self.augment {
+            d.validate()?;
         }
         if self.early_stopping == Some(0) {
             return Err(Error::Invalid(

@@ -20,6 +20,7 @@ pub use evaluate::{Evaluation, check_compatible, evaluate, r_squared, reconstruc
 pub use record::{EpochReport, History, Progress};
 pub use spec::{Difference, RunSpec};
 
+use crate::data::augment::Distorter;
 use crate::data::{Dataset, Targets};
 use crate::error::{Error, Result};
 use crate::linalg::Float;
@@ -28,6 +29,7 @@ use crate::optim::Optim;
 use ndarray::{Array2, s};
 use split::Epoch;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::Instant;
 use step::Stepper;
 use walk::Batches;
@@ -87,37 +89,80 @@ pub fn train<T: Float>(
     let m = config.batch_size.min(sets.train.len());
     let mut ws = Workspace::new(net, m);
     ws.set_dropout(net, config.input_dropout, config.dropout);
-    let mut batches = Batches::new(sets.train, m);
-    while progress.epoch < config.epochs && !progress.stopped_early {
-        if stop_requested() {
-            // Between epochs: the last one's checkpoint moment has just passed.
-            return Err(Error::Interrupted {
-                epoch: progress.epoch,
-                batch: progress.step,
-            });
+    let distorter = config
+        .augment
+        .map(|d| Distorter::for_images(d, sets.train))
+        .transpose()?;
+    std::thread::scope(|scope| {
+        // The epochs' distorted training sets, made one epoch ahead on a thread of their own
+        // while the network trains on the last one.
+        let distorted = distorter.map(|d| {
+            distortions(
+                scope,
+                d,
+                sets.train,
+                config.seed,
+                progress.epoch + 1..=config.epochs,
+            )
+        });
+        while progress.epoch < config.epochs && !progress.stopped_early {
+            if stop_requested() {
+                // Between epochs: the last one's checkpoint moment has just passed.
+                return Err(Error::Interrupted {
+                    epoch: progress.epoch,
+                    batch: progress.step,
+                });
+            }
+            let epoch = progress.epoch + 1;
+            record::schedule_eta(optim, config, epoch, sets.train.len());
+            let start = Instant::now();
+            let epoch_set = match &distorted {
+                Some(sets) => Some(sets.recv().map_err(|_| {
+                    Error::Invalid(format!("the distortions of epoch {epoch} were not made"))
+                })?),
+                None => None,
+            };
+            let mut batches = Batches::new(epoch_set.as_ref().unwrap_or(sets.train), m);
+            // The epoch's shuffle comes from the stream as it was at the epoch's start, so a
+            // resumed epoch gets the same order.
+            progress.rng = progress.epoch_rng.clone();
+            if config.shuffle {
+                batches.shuffle(&mut progress.rng);
+            }
+            run_epoch(net, &batches, &mut ws, config, optim, progress, &mut on_event)?;
+            let seconds = start.elapsed().as_secs_f64();
+            if epoch == 1 && outputs_pinned(net, sets.train) {
+                return Err(Error::Saturated { epoch });
+            }
+            let report = evaluate_epoch(net, sets, progress, optim, seconds)?;
+            record::record(progress, report, config, optim);
+            on_event(Event::Epoch(
+                progress.history.epochs.last().expect("just recorded"),
+            ))?;
+            on_event(Event::Checkpoint(net, progress, optim))?;
         }
-        let epoch = progress.epoch + 1;
-        record::schedule_eta(optim, config, epoch, sets.train.len());
-        let start = Instant::now();
-        // The epoch's shuffle comes from the stream as it was at the epoch's start, so a
-        // resumed epoch gets the same order.
-        progress.rng = progress.epoch_rng.clone();
-        if config.shuffle {
-            batches.shuffle(&mut progress.rng);
+        Ok(())
+    })
+}
+
+/// Starts a thread that distorts the training set `data` for each epoch of `epochs` in turn,
+/// one ahead of the one being trained; it stops when the receiver is dropped.
+fn distortions<'s>(
+    scope: &'s std::thread::Scope<'s, '_>,
+    mut distorter: Distorter,
+    data: &'s Dataset,
+    seed: u64,
+    epochs: std::ops::RangeInclusive<usize>,
+) -> Receiver<Dataset> {
+    let (tx, rx) = sync_channel(1);
+    scope.spawn(move || {
+        for epoch in epochs {
+            if tx.send(distorter.distorted_set(data, seed, epoch)).is_err() {
+                break;
+            }
         }
-        run_epoch(net, &batches, &mut ws, config, optim, progress, &mut on_event)?;
-        let seconds = start.elapsed().as_secs_f64();
-        if epoch == 1 && outputs_pinned(net, sets.train) {
-            return Err(Error::Saturated { epoch });
-        }
-        let report = evaluate_epoch(net, sets, progress, optim, seconds)?;
-        record::record(progress, report, config, optim);
-        on_event(Event::Epoch(
-            progress.history.epochs.last().expect("just recorded"),
-        ))?;
-        on_event(Event::Checkpoint(net, progress, optim))?;
-    }
-    Ok(())
+    });
+    rx
 }
 
 /// Whether every output of (up to) 100 training samples is pinned at its

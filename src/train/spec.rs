@@ -4,6 +4,7 @@
 use super::config::TrainConfig;
 use crate::activation::Activation;
 use crate::cost::Cost;
+use crate::data::augment::Distortion;
 use crate::error::Result;
 use crate::init::Init;
 use crate::linalg::Float;
@@ -43,6 +44,10 @@ pub struct RunSpec {
     /// Trained to reproduce its inputs (the targets are the inputs).
     #[serde(default)]
     pub autoencoder: bool,
+    /// The ranges of the training images' fresh distortions in every epoch (none: the images
+    /// as they are; left out of the file then, so older files load).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub augment: Option<Distortion>,
     /// Samples and features of the training data, to catch a resume on other data.
     pub train_samples: usize,
     pub features: usize,
@@ -98,6 +103,7 @@ impl RunSpec {
             schedule: self.lr_schedule,
             early_stopping: self.early_stopping,
             seed: self.seed,
+            augment: self.augment,
             ..TrainConfig::default()
         }
     }
@@ -165,6 +171,7 @@ mod tests {
             early_stopping: None,
             validation_split: 0.0,
             autoencoder: false,
+            augment: None,
             train_samples: 60000,
             features: 784,
         }

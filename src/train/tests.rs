@@ -357,3 +357,69 @@ mod two_cores {
         }
     }
 }
+
+#[test]
+fn distorted_training_is_reproducible_resumable_and_never_touches_the_test_set() {
+    use crate::data::augment::Distortion;
+    // 40 images of 4×4 pixels.
+    let d = Dataset {
+        features: Features::Pixels(Array2::from_shape_fn((40, 16), |(i, j)| {
+            ((i * 7 + j * 5) % 9 * 30) as u8
+        })),
+        labels: (0..40).map(|i| (i % 3) as u8).collect(),
+        n_classes: 3,
+        targets: Targets::Classes,
+        weights: None,
+    };
+    let config = TrainConfig {
+        epochs: 3,
+        batch_size: 4,
+        checkpoint_every: Some(3),
+        augment: Some(Distortion {
+            sigma: 1.0,
+            alpha: 2.0,
+            shift: 0.5,
+            ..Distortion::default()
+        }),
+        ..TrainConfig::default()
+    };
+    let sets = Sets {
+        train: &d,
+        validation: None,
+        test: Some(&d),
+    };
+    let fresh = || {
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let net: Network<f32> = Network::new(&[16, 4, 3], Init::StandardNormal, &mut rng).unwrap();
+        let optim = Optim::new(Optimizer::Sgd, 0.5, 0.0, &net);
+        (net, optim, Progress::new(rng))
+    };
+    let run = |config: &TrainConfig| {
+        let (mut net, mut optim, mut p) = fresh();
+        let mut snapshots = Vec::new();
+        train(&mut net, sets, config, &mut optim, &mut p, |e| {
+            if let Event::Checkpoint(n, p, o) = e {
+                snapshots.push((n.clone(), p.clone(), o.clone()));
+            }
+            Ok(())
+        })
+        .unwrap();
+        (net, p, snapshots)
+    };
+    let (whole, progress, snapshots) = run(&config);
+    assert_eq!(run(&config).0, whole, "the same seed distorts the same way");
+    let plain = TrainConfig {
+        augment: None,
+        ..config
+    };
+    assert_ne!(run(&plain).0, whole, "the distortions changed what was learned");
+    // Resumed from any checkpoint moment, the epoch's images are distorted as before.
+    assert!(snapshots.len() >= 9);
+    for (mut net, mut p, mut optim) in snapshots {
+        train(&mut net, sets, &config, &mut optim, &mut p, |_| Ok(())).unwrap();
+        assert_eq!(net, whole);
+    }
+    // The test score is the network's on the images as they are.
+    let last = progress.history.epochs.last().unwrap();
+    assert_eq!(last.test_correct, Some(evaluate(&whole, &d).unwrap().correct));
+}

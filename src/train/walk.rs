@@ -5,6 +5,7 @@
 use crate::data::Dataset;
 use crate::linalg::Float;
 use crate::network::Workspace;
+use crate::seed::splitmix;
 use ndarray::ArrayViewMut2;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -94,12 +95,4 @@ pub(crate) fn draw_masks<T: Float>(ws: &mut Workspace<T>, seed: u64, epoch: usiz
         let stream = (epoch as u64) << 32 | batch as u64;
         ws.draw_dropout(&mut ChaCha8Rng::seed_from_u64(splitmix(seed ^ splitmix(stream))));
     }
-}
-
-/// Mixes 64 bits into 64 well-spread bits (SplitMix64's finaliser), to seed independent streams.
-fn splitmix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }

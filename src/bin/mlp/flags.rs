@@ -5,6 +5,7 @@ use crate::fetch;
 use clap::Args;
 use mlp::activation::Activation;
 use mlp::cost::Cost;
+use mlp::data::augment::Distortion;
 use mlp::data::mnist;
 use mlp::optim::{RuleName, Schedule};
 use mlp::{Architecture, Error, Init};
@@ -221,13 +222,101 @@ pub struct TrainArgs {
     /// Write the trained model (after the last epoch) to this safetensors file.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
+    /// Also write the model of the epoch with the best validation score (accuracy; an
+    /// autoencoder's lowest reconstruction error) to this file: the model chosen on data
+    /// held out of training, never on the test set. Needs --validation-split.
+    #[arg(long, value_name = "FILE")]
+    pub save_best: Option<PathBuf>,
     /// Write the per-epoch history as JSON: {"epochs": [{"epoch", "train_cost", "test_accuracy", "seconds"}, ...]}.
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
     #[command(flatten)]
     pub verbosity: VerbosityArgs,
     #[command(flatten)]
+    pub distortion: DistortionArgs,
+    #[command(flatten)]
     pub table: TableArgs,
+}
+
+/// Fresh random distortions of the training images in every epoch.
+#[derive(Args, Clone, Copy)]
+pub struct DistortionArgs {
+    /// Train on freshly distorted training images in every epoch: an affine map and an elastic
+    /// field (Simard et al. 2003, Cireşan et al. 2010), drawn from (seed, epoch, image)
+    /// alone. Validation and test images are never distorted.
+    #[arg(long)]
+    pub augment: bool,
+    #[command(flatten)]
+    pub ranges: DistortionRanges,
+}
+
+impl DistortionArgs {
+    /// The distortion asked for, if any; a range without `--augment` is an error.
+    pub fn distortion(&self) -> Result<Option<Distortion>, Error> {
+        if !self.augment && self.ranges.any() {
+            return Err(Error::Invalid(
+                "distortion ranges (--rotate, --scale, --shear, --shift, --elastic-sigma, --elastic-alpha) \
+                 act only with --augment"
+                    .into(),
+            ));
+        }
+        Ok(self.augment.then(|| self.ranges.distortion()))
+    }
+}
+
+/// The ranges of the distortions: each parameter drawn uniformly from −R … R per image and
+/// epoch.
+#[derive(Args, Clone, Copy)]
+#[command(
+    next_help_heading = "Distortions (each a range R: a value is drawn from −R … R per image and epoch)"
+)]
+pub struct DistortionRanges {
+    /// Largest rotation, degrees. [default: 15]
+    #[arg(long, value_name = "DEG")]
+    pub rotate: Option<f64>,
+    /// Largest change of each axis' scale, a fraction. [default: 0.15]
+    #[arg(long, value_name = "F")]
+    pub scale: Option<f64>,
+    /// Largest horizontal shear (x moves by shear·y). [default: 0]
+    #[arg(long, value_name = "F")]
+    pub shear: Option<f64>,
+    /// Largest translation of each axis, pixels. [default: 0]
+    #[arg(long, value_name = "PX")]
+    pub shift: Option<f64>,
+    /// σ of the Gaussian smoothing the elastic field, pixels (0: no elastic part). [default: 6]
+    #[arg(long, value_name = "PX")]
+    pub elastic_sigma: Option<f64>,
+    /// α, the scale of the smoothed elastic field, pixels. [default: 36]
+    #[arg(long, value_name = "PX")]
+    pub elastic_alpha: Option<f64>,
+}
+
+impl DistortionRanges {
+    fn any(&self) -> bool {
+        [
+            self.rotate,
+            self.scale,
+            self.shear,
+            self.shift,
+            self.elastic_sigma,
+            self.elastic_alpha,
+        ]
+        .iter()
+        .any(Option::is_some)
+    }
+
+    /// The ranges given, the library's defaults for the rest.
+    pub fn distortion(&self) -> Distortion {
+        let d = Distortion::default();
+        Distortion {
+            rotate: self.rotate.unwrap_or(d.rotate),
+            scale: self.scale.unwrap_or(d.scale),
+            shear: self.shear.unwrap_or(d.shear),
+            shift: self.shift.unwrap_or(d.shift),
+            sigma: self.elastic_sigma.unwrap_or(d.sigma),
+            alpha: self.elastic_alpha.unwrap_or(d.alpha),
+        }
+    }
 }
 
 /// Options not about MNIST: tabular data. The network's first and last layers come from the
@@ -288,8 +377,9 @@ pub struct TableArgs {
 }
 
 /// MNIST-only options (checked by clap: giving one with --csv or --npy is an error).
-const NOT_TABULAR: [&str; 11] = [
+const NOT_TABULAR: [&str; 12] = [
     "layers",
+    "augment",
     "output",
     "cost",
     "dropout",

@@ -2,6 +2,7 @@
 //! file in `commands/`, prints the error once. No numerics live here.
 
 use clap::{Parser, Subcommand};
+use commands::augment::AugmentPreviewArgs;
 use commands::autoencode::AutoencodeArgs;
 use commands::data::DataCommand;
 use commands::eval::EvalArgs;
@@ -76,6 +77,9 @@ enum Command {
     /// Reconstruct test images with a trained autoencoder: a picture of originals over their
     /// reconstructions, the reconstruction error, and optionally the codes.
     Autoencode(AutoencodeArgs),
+    /// Draw training images beside several of their distortions (what `train --augment`
+    /// trains on in successive epochs) as one PNG grid.
+    AugmentPreview(AugmentPreviewArgs),
     /// Data sets: download MNIST or Fashion-MNIST, check a local copy.
     #[command(subcommand)]
     Data(DataCommand),
@@ -149,6 +153,7 @@ fn run(command: &Command) -> Result<(), Error> {
         Command::Draw(args) => commands::pictures::draw(args),
         Command::Predict(args) => commands::predict::run(args),
         Command::Autoencode(args) => commands::autoencode::run(args),
+        Command::AugmentPreview(args) => commands::augment::run(args),
         Command::Data(command) => commands::data::run(command),
         Command::Gradcheck(args) => commands::gradcheck::run(args),
         #[cfg(feature = "onnx")]

@@ -203,6 +203,34 @@ impl Report {
         }
     }
 
+    /// The model chosen by its validation score (`--save-best`): its epoch, its validation
+    /// score and its test score, reported once.
+    pub fn selected(&self, progress: &Progress, epoch: usize, path: &Path) {
+        if matches!(self.verbosity, Verbosity::Silent) {
+            return;
+        }
+        let Some(r) = progress.history.epochs.iter().find(|r| r.epoch == epoch) else {
+            return;
+        };
+        let percent = |a: Option<f64>| a.map_or("–".to_string(), |a| format!("{:.2}%", 100.0 * a));
+        let scores = match (r.validation_accuracy, r.validation_error) {
+            (Some(_), _) => format!(
+                "validation accuracy {}, test accuracy {}",
+                percent(r.validation_accuracy),
+                percent(r.test_accuracy)
+            ),
+            (None, Some(v)) => format!(
+                "validation error {v:.5}, test error {}",
+                r.test_error.map_or("–".to_string(), |e| format!("{e:.5}"))
+            ),
+            (None, None) => String::new(),
+        };
+        println!(
+            "Chosen by validation: epoch {epoch} ({scores}); saved to {}",
+            path.display()
+        );
+    }
+
     /// One line: the final test score and, for a classifier, the best epoch's.
     fn result(&self, progress: &Progress, last: &EpochReport) -> String {
         match (last.test_accuracy, last.test_error, progress.history.best()) {

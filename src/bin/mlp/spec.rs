@@ -117,6 +117,7 @@ pub fn fresh(args: &TrainArgs, source: &Source, train: &Dataset) -> Result<Run, 
             0.0
         }),
         autoencoder: args.autoencoder,
+        augment: args.distortion.distortion()?,
         train_samples: n,
         features: train.n_features(),
     };
@@ -158,6 +159,7 @@ pub fn resume(path: &Path, args: &TrainArgs, train_samples: usize, features: usi
         lr_schedule: args.lr_schedule.unwrap_or(spec.lr_schedule),
         early_stopping: args.early_stopping.map(|v| v as usize).or(spec.early_stopping),
         validation_split: args.validation_split.unwrap_or(spec.validation_split),
+        augment: args.distortion.distortion()?.or(spec.augment),
         ..spec.clone()
     };
     if let Some(d) = asked.differences(&spec).first() {

@@ -36,10 +36,12 @@ pub fn run(args: &AutoencodeArgs) -> Result<(), Error> {
     let mut targets = originals.clone();
     test_set.fill_batch(&shown, originals.view_mut(), targets.view_mut());
     let side = (test_set.n_features() as f64).sqrt() as usize;
-    autoencoder::write_grid(
+    mlp::picture::write_grid(
         &args.output,
-        &originals,
-        &reconstructions.slice(ndarray::s![..shown.len(), ..]).to_owned(),
+        &[
+            originals.view(),
+            reconstructions.slice(ndarray::s![..shown.len(), ..]),
+        ],
         side,
         4,
     )?;

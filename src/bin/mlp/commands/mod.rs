@@ -1,5 +1,6 @@
 //! One file per subcommand: its flags and what it does, through the library.
 
+pub mod augment;
 pub mod autoencode;
 pub mod data;
 pub mod eval;

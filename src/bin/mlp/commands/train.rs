@@ -42,13 +42,28 @@ pub fn run(args: &TrainArgs) -> Result<(), Error> {
     if let Some(path) = &args.resume {
         report.resumed(path, &progress);
     }
+    if args.save_best.is_some() && validation.is_none() {
+        return Err(Error::Invalid(
+            "--save-best chooses the model by its validation score; hold some training data out with --validation-split F"
+                .into(),
+        ));
+    }
     let checkpoint_path = args.checkpoint.as_ref().or(args.resume.as_ref());
+    // The best epoch by validation score so far, and its network (taken at the checkpoint
+    // moment that follows each epoch's report).
+    let mut best = Best::default();
     crate::signals::stop_training_on_interrupt();
     let trained = train::train(&mut net, sets, &config, &mut optim, &mut progress, |event| {
         match event {
             Event::Batches { epoch, done, total } => report.batches(epoch, done, total),
-            Event::Epoch(r) => report.epoch(r),
+            Event::Epoch(r) => {
+                report.epoch(r);
+                best.consider(r);
+            }
             Event::Checkpoint(net, p, o) => {
+                if args.save_best.is_some() {
+                    best.keep(net);
+                }
                 if let Some(path) = checkpoint_path {
                     checkpoint::save(path, net, &spec, p, o)?;
                 }
@@ -83,17 +98,57 @@ pub fn run(args: &TrainArgs) -> Result<(), Error> {
             serde_json::to_string(&spec).expect("plain data"),
         ),
     };
-    if let Some(path) = &args.save {
+    let save = |net: &mlp::Network<f32>, path: &std::path::Path| -> Result<(), Error> {
         let extra = [("training", training.as_str())];
         match &table {
-            Some(t) => t.model(net.clone()).save(path, &extra)?,
-            None => model_io::save_with(&net, path, &extra)?,
+            Some(t) => t.model(net.clone()).save(path, &extra),
+            None => model_io::save_with(net, path, &extra),
         }
+    };
+    if let Some(path) = &args.save {
+        save(&net, path)?;
+    }
+    if let (Some(path), Some((_, best_net))) = (&args.save_best, &best.network) {
+        save(best_net, path)?;
     }
     if let Some(path) = &args.history {
-        let json = serde_json::json!({"config": record, "epochs": &progress.history.epochs});
+        let mut json = serde_json::json!({"config": record, "epochs": &progress.history.epochs});
+        if let Some((epoch, _)) = &best.network {
+            json["selected_epoch"] = (*epoch).into();
+        }
         mlp::files::write_atomic(path, &serde_json::to_vec_pretty(&json).expect("plain data"))?;
     }
     report.summary(&progress, &config, args.save.as_deref());
+    if let (Some(path), Some((epoch, _))) = (&args.save_best, &best.network) {
+        report.selected(&progress, *epoch, path);
+    }
     Ok(())
+}
+
+/// The epoch with the best validation score so far and its network.
+#[derive(Default)]
+struct Best {
+    score: Option<f64>,
+    /// The epoch just reported beat every earlier one: keep its network at the next moment.
+    improved: Option<usize>,
+    network: Option<(usize, mlp::Network<f32>)>,
+}
+
+impl Best {
+    fn consider(&mut self, r: &train::EpochReport) {
+        // Higher is better: accuracy, or minus an autoencoder's reconstruction error.
+        let score = r.validation_accuracy.or(r.validation_error.map(|e| -e));
+        if let Some(score) = score
+            && self.score.is_none_or(|best| score > best)
+        {
+            self.score = Some(score);
+            self.improved = Some(r.epoch);
+        }
+    }
+
+    fn keep(&mut self, net: &mlp::Network<f32>) {
+        if let Some(epoch) = self.improved.take() {
+            self.network = Some((epoch, net.clone()));
+        }
+    }
 }
