@@ -160,8 +160,9 @@ impl<'a> Reader<'a> {
                     _ => Err(format!("{here} has {} outputs, expected one", node.output.len())),
                 }
             };
+            // Identity changes nothing: skl2onnx ends a string-labelled classifier with one.
             let layer_op = matches!(op, "Gemm" | "MatMul" | "Add")
-                || activation(op).is_some()
+                || (activation(op).is_some() && op != "Identity")
                 || (stage == Stage::Input && matches!(op, "Flatten" | "Sub" | "Div"));
             if layer_op && stage == Stage::Tail {
                 return Err(format!("{here} comes after the network's output; {SUPPORTED}"));

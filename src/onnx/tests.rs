@@ -325,6 +325,8 @@ fn two_class_graph(edit: impl FnOnce(&mut Vec<NodeProto>, &mut Vec<TensorProto>)
         node("ArgMax", &["probabilities"], "i"),
         node("ArrayFeatureExtractor", &["classes", "i"], "label"),
         node("ZipMap", &["probabilities"], "output_probability"),
+        // skl2onnx's last node for string labels.
+        node("Identity", &["label"], "output_label"),
     ];
     let mut tensors = vec![
         // n_in × n_out, as MatMul reads them.
