@@ -376,7 +376,7 @@ fn sklearns_two_class_output_imports_as_two_softmax_neurons() {
     for (row, o) in x.rows().into_iter().zip(out.rows()) {
         // The graph by hand: h = relu(x W₀ + b₀), p = σ(h · w₁ + b₁).
         let h0 = (0.5 * row[0] + 2.0 * row[1] - 0.75 * row[2] + 0.1).max(0.0);
-        let h1 = (-1.0 * row[0] + 0.25 * row[1] + 1.5 * row[2] - 0.2).max(0.0);
+        let h1 = (-row[0] + 0.25 * row[1] + 1.5 * row[2] - 0.2).max(0.0);
         let p = 1.0 / (1.0 + (-(1.25 * h0 - 0.5 * h1 + 0.3f32)).exp());
         assert!((o[1] - p).abs() < 1e-6, "{o} vs p = {p}");
         assert!((o[0] - (1.0 - p)).abs() < 1e-6, "{o} vs 1 - p = {}", 1.0 - p);
@@ -385,7 +385,8 @@ fn sklearns_two_class_output_imports_as_two_softmax_neurons() {
 
 #[test]
 fn only_the_exact_two_class_pattern_imports() {
-    let cases: [(&str, Box<dyn FnOnce(&mut Vec<NodeProto>, &mut Vec<TensorProto>)>); 5] = [
+    type Edit = Box<dyn FnOnce(&mut Vec<NodeProto>, &mut Vec<TensorProto>)>;
+    let cases: [(&str, Edit); 5] = [
         (
             "subtract p from the scalar 1",
             Box::new(|_, t| t[4] = floats("unity", &[], &[2.0])),
