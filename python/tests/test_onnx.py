@@ -170,6 +170,35 @@ def test_sklearn_mlp_classifier_via_skl2onnx_imports_and_predicts_the_same(tmp_p
     assert equal == len(X_test)
 
 
+def test_sklearn_two_class_mlp_classifier_via_skl2onnx_imports_and_agrees(tmp_path):
+    """Two classes: scikit-learn's one logistic output neuron, `[1 - p, p]` in skl2onnx's graph."""
+    skl2onnx = pytest.importorskip("skl2onnx", reason="skl2onnx did not install")
+    from skl2onnx.common.data_types import FloatTensorType
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.model_selection import train_test_split
+    from sklearn.neural_network import MLPClassifier
+
+    data = load_breast_cancer()
+    # Named classes, to see the labels kept; the features standardised beforehand (by the
+    # training rows), since a Pipeline's StandardScaler becomes an op mlp does not read.
+    X, y = data.data, data.target_names[data.target]
+    X_train, X_test, y_train, _ = train_test_split(X, y, test_size=0.3, random_state=0)
+    mean, scale = X_train.mean(axis=0), X_train.std(axis=0)
+    X_train, X_test = [((v - mean) / scale).astype(np.float32) for v in (X_train, X_test)]
+    sk = MLPClassifier(hidden_layer_sizes=(16,), max_iter=300, random_state=0).fit(X_train, y_train)
+    assert sk.n_outputs_ == 1 and sk.out_activation_ == "logistic"
+    graph = skl2onnx.to_onnx(sk, initial_types=[("input", FloatTensorType([None, 30]))])
+    assert "Sub" in [n.op_type for n in graph.graph.node]
+    onnx.save(graph, str(tmp_path / "sk.onnx"))
+    cli("import", tmp_path / "sk.onnx", "-o", tmp_path / "sk.safetensors")
+    ours = mlp.load(tmp_path / "sk.safetensors")
+    assert list(ours.classes_.astype(str)) == ["benign", "malignant"] == list(sk.classes_)
+    # agreement() asserts every label equal and the probabilities within 1e-5.
+    agreement("breast cancer (2 classes) skl2onnx MLPClassifier → mlp import",
+              ours._outputs(X_test), sk.predict_proba(X_test),
+              ours.predict(X_test).astype(str), sk.predict(X_test).astype(str))
+
+
 def test_sklearn_mlp_regressor_via_skl2onnx_imports_and_agrees(tmp_path):
     skl2onnx = pytest.importorskip("skl2onnx", reason="skl2onnx did not install")
     from skl2onnx.common.data_types import FloatTensorType

@@ -1,7 +1,9 @@
 //! An MLP-shaped ONNX graph as a [`Model`]: the nodes read in order, each layer a `Gemm` (or a
 //! `MatMul` and an `Add`) and at most one activation op, with `Flatten`, `Cast`, `Sub` and `Div`
 //! allowed before the first layer and the label-making nodes of skl2onnx (`ArgMax`,
-//! `ArrayFeatureExtractor`, `ZipMap`, `Cast`, `Reshape`) after the last.
+//! `ArrayFeatureExtractor`, `ZipMap`, `Cast`, `Reshape`) after the last; skl2onnx's two-class
+//! output (one sigmoid neuron, then `Sub` and `Concat`) becomes two softmax neurons
+//! (`two_classes`).
 //!
 //! Nothing in the file is trusted: a tensor's declared shape is checked against the bytes it
 //! holds before anything is allocated for it, so a file cannot ask for more memory than its
@@ -25,7 +27,9 @@ use std::path::Path;
 /// What the layer ops are, for the error on any other node.
 const SUPPORTED: &str = "mlp reads Gemm (or MatMul + Add) layers, each followed by at most one of \
     Sigmoid, Tanh, Relu, LeakyRelu (alpha 0.01), Softmax, Identity; Flatten, Cast, Sub and Div \
-    before the first layer; Mul and Add after the last (a regressor's target scale); ArgMax, ArrayFeatureExtractor, ZipMap, Cast, Reshape after the last";
+    before the first layer; Mul and Add after the last (a regressor's target scale), or Sub and \
+    Concat after a one-neuron sigmoid (skl2onnx's two classes, [1 - p, p]); ArgMax, \
+    ArrayFeatureExtractor, ZipMap, Cast, Reshape after the last";
 
 /// Reads an ONNX file's bytes as a model; `path` is named in errors. Tensors kept in external
 /// data files are refused: see [`from_file_bytes`].
@@ -58,6 +62,8 @@ fn read(bytes: &[u8], path: &Path, dir: Option<&Path>) -> Result<Model> {
 }
 
 type Fallible<T> = std::result::Result<T, String>;
+
+mod two_classes;
 
 struct Reader<'a> {
     proto: &'a ModelProto,
@@ -139,7 +145,8 @@ impl<'a> Reader<'a> {
         // A regressor's `Mul` and `Add` after its last layer: the target standardisation.
         let (mut target_scale, mut target_mean): (Option<Array1<f32>>, Option<Array1<f32>>) = (None, None);
 
-        for (i, node) in graph.node.iter().enumerate() {
+        let mut nodes = graph.node.iter().enumerate();
+        while let Some((i, node)) = nodes.next() {
             let op = node.op_type.as_deref().unwrap_or("");
             let name = node.name.as_deref().filter(|n| !n.is_empty());
             let here = match name {
@@ -153,8 +160,9 @@ impl<'a> Reader<'a> {
                     _ => Err(format!("{here} has {} outputs, expected one", node.output.len())),
                 }
             };
+            // Identity changes nothing: skl2onnx ends a string-labelled classifier with one.
             let layer_op = matches!(op, "Gemm" | "MatMul" | "Add")
-                || activation(op).is_some()
+                || (activation(op).is_some() && op != "Identity")
                 || (stage == Stage::Input && matches!(op, "Flatten" | "Sub" | "Div"));
             if layer_op && stage == Stage::Tail {
                 return Err(format!("{here} comes after the network's output; {SUPPORTED}"));
@@ -269,6 +277,17 @@ impl<'a> Reader<'a> {
                     layers.last_mut().expect("a layer").activation = f;
                     (wants_bias, activated) = (false, true);
                     current = output()?;
+                }
+                // skl2onnx's two-class classifier: `[1 − p, p]` from one sigmoid neuron.
+                "Sub"
+                    if stage == Stage::Layers
+                        && activated
+                        && target_scale.is_none()
+                        && node.input.get(1) == Some(&current) =>
+                {
+                    let layer = layers.last_mut().expect("activated follows a layer");
+                    current = self.two_classes(node, nodes.next().map(|(_, n)| n), &current, layer, &here)?;
+                    stage = Stage::Tail;
                 }
                 "ArgMax" | "ArrayFeatureExtractor" | "ZipMap" | "Cast" | "Reshape" | "Identity"
                     if !layers.is_empty() && !wants_bias =>

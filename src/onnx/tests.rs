@@ -284,3 +284,143 @@ fn external_data_beside_the_file_is_read_and_nothing_outside_it() {
         "{e}"
     );
 }
+
+/// A float tensor of `dims` holding `v`, as skl2onnx writes its initializers.
+fn floats(name: &str, dims: &[i64], v: &[f32]) -> TensorProto {
+    TensorProto {
+        name: Some(name.into()),
+        dims: dims.to_vec(),
+        data_type: Some(DataType::Float as i32),
+        float_data: v.to_vec(),
+        ..Default::default()
+    }
+}
+
+/// What skl2onnx writes for a two-class `MLPClassifier`: a 3-2-1 network whose one sigmoid
+/// output `p` is the second class's probability, then `[1 − p, p]`, ArgMax and the labels.
+/// `edit` changes the graph before it is written.
+fn two_class_graph(edit: impl FnOnce(&mut Vec<NodeProto>, &mut Vec<TensorProto>)) -> Vec<u8> {
+    let node = |op: &str, inputs: &[&str], output: &str| NodeProto {
+        name: Some(output.into()),
+        op_type: Some(op.into()),
+        input: inputs.iter().map(|s| s.to_string()).collect(),
+        output: vec![output.into()],
+        ..Default::default()
+    };
+    let mut concat = node("Concat", &["negative", "p"], "probabilities");
+    concat.attribute = vec![super::proto::AttributeProto {
+        name: Some("axis".into()),
+        i: Some(1),
+        ..Default::default()
+    }];
+    let mut nodes = vec![
+        node("MatMul", &["input", "w0"], "m0"),
+        node("Add", &["m0", "b0"], "a0"),
+        node("Relu", &["a0"], "h"),
+        node("MatMul", &["h", "w1"], "m1"),
+        node("Add", &["m1", "b1"], "a1"),
+        node("Sigmoid", &["a1"], "p"),
+        node("Sub", &["unity", "p"], "negative"),
+        concat,
+        node("ArgMax", &["probabilities"], "i"),
+        node("ArrayFeatureExtractor", &["classes", "i"], "label"),
+        node("ZipMap", &["probabilities"], "output_probability"),
+        // skl2onnx's last node for string labels.
+        node("Identity", &["label"], "output_label"),
+    ];
+    let mut tensors = vec![
+        // n_in × n_out, as MatMul reads them.
+        floats("w0", &[3, 2], &[0.5, -1.0, 2.0, 0.25, -0.75, 1.5]),
+        floats("b0", &[1, 2], &[0.1, -0.2]),
+        floats("w1", &[2, 1], &[1.25, -0.5]),
+        floats("b1", &[1, 1], &[0.3]),
+        floats("unity", &[], &[1.0]),
+        TensorProto {
+            name: Some("classes".into()),
+            dims: vec![2],
+            data_type: Some(DataType::String as i32),
+            string_data: vec![b"benign".to_vec(), b"malignant".to_vec()],
+            ..Default::default()
+        },
+    ];
+    edit(&mut nodes, &mut tensors);
+    ModelProto {
+        opset_import: vec![super::proto::OperatorSetIdProto {
+            domain: Some(String::new()),
+            version: Some(14),
+        }],
+        graph: Some(super::proto::GraphProto {
+            node: nodes,
+            initializer: tensors,
+            input: vec![super::proto::ValueInfoProto {
+                name: Some("input".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+    .encode_to_vec()
+}
+
+#[test]
+fn sklearns_two_class_output_imports_as_two_softmax_neurons() {
+    let m = import(&two_class_graph(|_, _| ())).unwrap();
+    assert_eq!(m.task, Task::Classify);
+    assert_eq!(m.classes, ["benign", "malignant"]);
+    assert_eq!(m.net.sizes(), [3, 2, 2]);
+    assert_eq!(m.net.layers[1].activation, Activation::Softmax);
+    assert_eq!(m.net.cost, Cost::LogLikelihood);
+    let x = ndarray::array![[1.0f32, -2.0, 0.5], [-3.0, 0.25, 4.0], [0.0, 0.0, 0.0]];
+    let out = m.outputs(x.view()).unwrap();
+    for (row, o) in x.rows().into_iter().zip(out.rows()) {
+        // The graph by hand: h = relu(x W₀ + b₀), p = σ(h · w₁ + b₁).
+        let h0 = (0.5 * row[0] + 2.0 * row[1] - 0.75 * row[2] + 0.1).max(0.0);
+        let h1 = (-row[0] + 0.25 * row[1] + 1.5 * row[2] - 0.2).max(0.0);
+        let p = 1.0 / (1.0 + (-(1.25 * h0 - 0.5 * h1 + 0.3f32)).exp());
+        assert!((o[1] - p).abs() < 1e-6, "{o} vs p = {p}");
+        assert!((o[0] - (1.0 - p)).abs() < 1e-6, "{o} vs 1 - p = {}", 1.0 - p);
+    }
+}
+
+#[test]
+fn only_the_exact_two_class_pattern_imports() {
+    type Edit = Box<dyn FnOnce(&mut Vec<NodeProto>, &mut Vec<TensorProto>)>;
+    let cases: [(&str, Edit); 5] = [
+        (
+            "subtract p from the scalar 1",
+            Box::new(|_, t| t[4] = floats("unity", &[], &[2.0])),
+        ),
+        (
+            "node 'probabilities' (Concat) after node 6 'negative' (Sub)",
+            Box::new(|n, _| {
+                n[7].input.reverse();
+            }),
+        ),
+        (
+            "node 'probabilities' (Concat) after",
+            Box::new(|n, _| n[7].attribute[0].i = Some(0)),
+        ),
+        ("the graph ends after it", Box::new(|n, _| n.truncate(7))),
+        (
+            "the output layer is 1 tanh neuron(s)",
+            Box::new(|n, _| {
+                n[5].op_type = Some("Tanh".into());
+            }),
+        ),
+    ];
+    for (needle, edit) in cases {
+        let e = error(&two_class_graph(edit));
+        assert!(e.contains("node ") && e.contains(needle), "{needle}: {e}");
+    }
+    // Two output neurons already: no Sub after them.
+    let e = error(&two_class_graph(|n, t| {
+        t[2] = floats("w1", &[2, 2], &[1.0, 2.0, 3.0, 4.0]);
+        t[3] = floats("b1", &[1, 2], &[0.0, 0.0]);
+        n[5].op_type = Some("Sigmoid".into());
+    }));
+    assert!(
+        e.contains("node 6 'negative' (Sub) is not supported") && e.contains("2 sigmoid neuron(s)"),
+        "{e}"
+    );
+}

@@ -1,0 +1,1 @@
+//! Nothing: this crate holds only its test (tests/agreement.rs).
