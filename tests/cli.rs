@@ -440,6 +440,9 @@ fn beyond_the_lecture_options_are_checked() {
     let h: Value = serde_json::from_slice(&std::fs::read(&history).unwrap()).unwrap();
     assert_eq!(h["config"]["optimizer"], "nesterov");
     assert_eq!(h["config"]["hidden"], "relu");
+    // The kernel path, as `mlp train` prints it.
+    let kernels = h["kernels"].as_str().unwrap();
+    assert!(kernels.contains("gemm") || kernels.contains("AVX"), "{kernels}");
     let etas: Vec<f64> = h["epochs"]
         .as_array()
         .unwrap()

@@ -112,7 +112,12 @@ pub fn run(args: &TrainArgs) -> Result<(), Error> {
         save(best_net, path)?;
     }
     if let Some(path) = &args.history {
-        let mut json = serde_json::json!({"config": record, "epochs": &progress.history.epochs});
+        // The kernel path decides the summation order, so which bits a seed gives.
+        let mut json = serde_json::json!({
+            "config": record,
+            "kernels": mlp::linalg::kernel_path(),
+            "epochs": &progress.history.epochs,
+        });
         if let Some((epoch, _)) = &best.network {
             json["selected_epoch"] = (*epoch).into();
         }
