@@ -229,6 +229,7 @@ fn run_epoch<T: Float>(
     // To tell a stalled network (every gradient vanished) from a learning one.
     let weights_before: Vec<Array2<T>> = net.layers.iter().map(|l| l.weights.clone()).collect();
     let stage = step::plan(net, optim, ws, m);
+    let started = Instant::now();
     std::thread::scope(|scope| {
         let mut stepper = Stepper::start(stage.as_ref(), scope, net, optim, Epoch { batches, from });
         // The steps, in a closure so that an early `?` still passes through the `sync` below.
@@ -240,6 +241,7 @@ fn run_epoch<T: Float>(
                 walk::draw_masks(ws, config.seed, epoch, batch);
                 let (xk, yk) = (x.slice(s![..k, ..]), y.slice(s![..k, ..]));
                 let (cost, finite) = stepper.step(net, optim, b, xk, yk, ws);
+                stepper.fall_back_if_stalled(net, batch, started);
                 let cost = cost.to_f64().unwrap_or(f64::NAN);
                 if !finite || !cost.is_finite() {
                     let what = if finite { "the cost" } else { "a weight" };

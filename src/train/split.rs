@@ -28,9 +28,11 @@ use crate::network::{Network, Workspace, add_bias_activate, add_gradient};
 use crate::optim::{Optim, Optimizer, sgd_scales};
 use crate::train::walk::Batches;
 use ndarray::{Array1, Array2, ArrayView2, s};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::thread::Scope;
+use std::time::{Duration, Instant};
 
 /// The first layer's multiply-adds per mini-batch from which the split is used. Measured
 /// (`mlp train --layers 784,H,10 --threads 1` vs `2`, seconds per epoch): H = 16 (125 440)
@@ -95,25 +97,39 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Spins until `counter ≥ target`; false if `stop` was set without it. After a while it yields,
-/// so that a machine with more threads than cores still makes progress.
-fn wait_for(counter: &AtomicUsize, target: usize, stop: &AtomicBool) -> bool {
+/// so that a machine with more threads than cores still makes progress; the time spent past
+/// that point is added to `waited`, if given.
+fn wait_for(
+    counter: &AtomicUsize,
+    target: usize,
+    stop: &AtomicBool,
+    waited: Option<&Cell<Duration>>,
+) -> bool {
     let mut spins = 0u32;
-    loop {
+    let mut slow_since = None;
+    let done = loop {
         if counter.load(Ordering::Acquire) >= target {
-            return true;
+            break true;
         }
         if stop.load(Ordering::Acquire) {
             // The other side may have reached the target just before it stopped (the helper
             // ends after its last update).
-            return counter.load(Ordering::Acquire) >= target;
+            break counter.load(Ordering::Acquire) >= target;
         }
         spins = spins.saturating_add(1);
         if spins < 1 << 12 {
             std::hint::spin_loop();
         } else {
+            if waited.is_some() && slow_since.is_none() {
+                slow_since = Some(Instant::now());
+            }
             std::thread::yield_now();
         }
+    };
+    if let (Some(waited), Some(since)) = (waited, slow_since) {
+        waited.set(waited.get() + since.elapsed());
     }
+    done
 }
 
 /// Sets `stop` when dropped: a thread that ends, by a return or a panic, releases the other.
@@ -140,6 +156,8 @@ pub(crate) struct Pair<'s, T> {
     /// The leader's `a^1` and `z^1` (`capacity × split`).
     a: Array2<T>,
     z: Array2<T>,
+    /// How long the leader has waited for the helper beyond a short spin, this epoch.
+    waited: Cell<Duration>,
     _stop: StopOnDrop<'s>,
 }
 
@@ -208,6 +226,7 @@ impl<T: Float> Stage<T> {
             split,
             a: Array2::zeros((capacity, split)),
             z: Array2::zeros((capacity, split)),
+            waited: Cell::new(Duration::ZERO),
             _stop: StopOnDrop(&shared.stop),
         }
     }
@@ -276,7 +295,7 @@ fn helper<T: Float>(
         }
         shared.fed.store(batch + 1, Ordering::Release);
         fill(next, batch + 1);
-        if !wait_for(&shared.deltas, batch + 1, &shared.stop) {
+        if !wait_for(&shared.deltas, batch + 1, &shared.stop, None) {
             return;
         }
         {
@@ -313,7 +332,7 @@ impl<T: Float> Pair<'_, T> {
         feedforward_rows(first.activation, weights, biases, x, &mut self.a, &mut self.z);
 
         assert!(
-            wait_for(&shared.fed, batch + 1, &shared.stop),
+            wait_for(&shared.fed, batch + 1, &shared.stop, Some(&self.waited)),
             "the training helper thread stopped"
         );
         {
@@ -348,10 +367,16 @@ impl<T: Float> Pair<'_, T> {
             first.biases.slice_mut(s![..split]),
         );
         assert!(
-            wait_for(&shared.updated, batch + 1, &shared.stop),
+            wait_for(&shared.updated, batch + 1, &shared.stop, Some(&self.waited)),
             "the training helper thread stopped"
         );
         (cost, finite && shared.finite.load(Ordering::Acquire))
+    }
+
+    /// How long the leader has waited for the helper this epoch, beyond a short spin: long
+    /// waits mean the helper's core is busy with other work.
+    pub fn waited(&self) -> Duration {
+        self.waited.get()
     }
 
     /// Copies the helper's rows of `W^1` and `b^1` into `net`, which is then whole.

@@ -6,6 +6,26 @@ use crate::network::{Network, Workspace};
 use crate::optim::Optim;
 use ndarray::ArrayView2;
 use std::thread::Scope;
+use std::time::{Duration, Instant};
+
+/// How often (in mini-batches) a two-core epoch asks whether its helper is kept waiting.
+const FALL_BACK_CHECK_EVERY: usize = 32;
+
+#[cfg(test)]
+thread_local! {
+    /// The mini-batch after which a test makes a two-core epoch go on with one core.
+    pub(crate) static FALL_BACK_AT: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+#[cfg(test)]
+fn forced(batch: usize) -> bool {
+    FALL_BACK_AT.get() == Some(batch)
+}
+
+#[cfg(not(test))]
+fn forced(_: usize) -> bool {
+    false
+}
 
 /// How an epoch's steps run. Both give the same network bit for bit (tested); the choice is
 /// about speed only.
@@ -57,6 +77,27 @@ impl<'s, T: Float> Stepper<'s, T> {
         match self {
             Stepper::OneCore => optim.step(net, x, y, ws),
             Stepper::SplitFirstLayer(pair) => pair.step(net, optim, b, x, y, ws),
+        }
+    }
+
+    /// Goes on with one core when the helper has kept the leader waiting for more than a
+    /// quarter of `elapsed` (its core is busy with other programs: each hand-over then waits
+    /// for the scheduler, and two cores become many times slower than one). `net` is made
+    /// whole first; the helper ends. The steps give the same numbers either way, so the
+    /// switch changes no bit of the result.
+    /// Asked after mini-batch `batch` (from 1) of an epoch begun at `started`; looks every
+    /// [`FALL_BACK_CHECK_EVERY`] mini-batches.
+    pub fn fall_back_if_stalled(&mut self, net: &mut Network<T>, batch: usize, started: Instant) {
+        let Stepper::SplitFirstLayer(pair) = self else {
+            return;
+        };
+        let stalled = batch % FALL_BACK_CHECK_EVERY == 0 && {
+            let elapsed = started.elapsed();
+            elapsed > Duration::from_millis(20) && pair.waited() * 4 > elapsed
+        };
+        if stalled || forced(batch) {
+            pair.sync(net);
+            *self = Stepper::OneCore;
         }
     }
 

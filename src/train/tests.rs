@@ -313,6 +313,20 @@ mod two_cores {
         );
     }
 
+    /// A two-core epoch that goes on with one core part-way (its helper kept it waiting)
+    /// trains the same network as either path alone.
+    #[test]
+    fn falling_back_to_one_core_mid_epoch_changes_no_bit() {
+        let (ok1, one, _) = with_threads(1, || run(&config(), None));
+        ok1.unwrap();
+        super::super::step::FALL_BACK_AT.set(Some(40));
+        let (ok, fell, seen) = run(&config(), None);
+        super::super::step::FALL_BACK_AT.set(None);
+        ok.unwrap();
+        assert_eq!(seen.len(), 3 * (101 / 17 + 1));
+        assert_eq!(one, fell);
+    }
+
     /// The optimizer handed to `train` decides the update rule on every path: an Adam `Optim`
     /// with a default configuration trains the same network on two cores as on one.
     #[test]
