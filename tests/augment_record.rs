@@ -40,7 +40,11 @@ const COMMAND: [&str; 27] = [
 #[test]
 fn the_first_epoch_of_the_committed_distorted_run_repeats() {
     let recorded: Value = serde_json::from_slice(
-        &std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/results/mnist-augment-60min.json")).unwrap(),
+        &std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/results/mnist-augment-60min.json"
+        ))
+        .unwrap(),
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -48,7 +52,14 @@ fn the_first_epoch_of_the_committed_distorted_run_repeats() {
     let data = real_mnist();
     let args = [
         &COMMAND[..],
-        &["--epochs", "1", "--data-dir", data.to_str().unwrap(), "--history", history.to_str().unwrap()],
+        &[
+            "--epochs",
+            "1",
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--history",
+            history.to_str().unwrap(),
+        ],
     ]
     .concat();
     let o = mlp(&args);
