@@ -91,7 +91,7 @@ impl<'s, T: Float> Stepper<'s, T> {
         let Stepper::SplitFirstLayer(pair) = self else {
             return;
         };
-        let stalled = batch % FALL_BACK_CHECK_EVERY == 0 && {
+        let stalled = batch.is_multiple_of(FALL_BACK_CHECK_EVERY) && {
             let elapsed = started.elapsed();
             elapsed > Duration::from_millis(20) && pair.waited() * 4 > elapsed
         };
