@@ -61,16 +61,13 @@ pub enum Error {
     )]
     TooManyClasses { target: String, n: usize, max: usize },
 
-    /// The MNIST data directory does not exist.
+    /// The MNIST data directory does not exist; `files` are what it must hold.
     #[error(
-        "{}: not found (the MNIST data directory: it must hold {}, {}, {} and {}, each optionally .gz)",
+        "{}: not found (the MNIST data directory: it must hold {}, each optionally .gz)",
         dir.display(),
-        crate::data::mnist::TRAIN_IMAGES,
-        crate::data::mnist::TRAIN_LABELS,
-        crate::data::mnist::TEST_IMAGES,
-        crate::data::mnist::TEST_LABELS
+        files.join(", ")
     )]
-    NoMnist { dir: PathBuf },
+    NoMnist { dir: PathBuf, files: [&'static str; 4] },
 
     /// A file or directory that should exist does not.
     #[error("{}: not found{hint}", path.display())]

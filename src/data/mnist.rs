@@ -29,6 +29,7 @@ fn load_split(dir: &Path, images: &str, labels: &str) -> Result<Dataset> {
     if !dir.is_dir() {
         return Err(Error::NoMnist {
             dir: dir.to_path_buf(),
+            files: [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS],
         });
     }
     let images_path = find(dir, images)?;
