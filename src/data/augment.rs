@@ -12,6 +12,7 @@
 //! (seed, epoch, image index) alone: a run is bit-reproducible and a resumed epoch distorts
 //! its images exactly as the first run did. Only training images are distorted.
 
+use super::standardize::Standardizer;
 use super::{Dataset, Features};
 use crate::error::{Error, Result};
 use crate::seed::splitmix;
@@ -118,6 +119,34 @@ impl Draws {
     }
 }
 
+/// A pixel as the resampling reads and writes it: bytes are rounded back to bytes, values
+/// are kept as they come out.
+trait Sample: Copy {
+    fn load(self) -> f32;
+    fn store(v: f32) -> Self;
+}
+
+impl Sample for u8 {
+    fn load(self) -> f32 {
+        f32::from(self)
+    }
+
+    fn store(v: f32) -> u8 {
+        // Between 0 and 255, so adding ½ and truncating rounds.
+        (v + 0.5) as u8
+    }
+}
+
+impl Sample for f32 {
+    fn load(self) -> f32 {
+        self
+    }
+
+    fn store(v: f32) -> f32 {
+        v
+    }
+}
+
 /// Distorts square images of one side, with its buffers kept between images.
 #[derive(Debug, Clone)]
 pub struct Distorter {
@@ -134,6 +163,12 @@ pub struct Distorter {
     between: Vec<f32>,
     /// The source image as numbers, with a blank border one pixel wide.
     padded: Vec<f32>,
+    /// Set when the values [`Distorter::distorted_set`] gets are standardised by it: each
+    /// image is mapped back to raw units, distorted there, and standardised again.
+    standardizer: Option<Standardizer>,
+    /// One image in raw units, and its distortion (for the standardised path).
+    raw: Vec<f32>,
+    raw_out: Vec<f32>,
 }
 
 impl Distorter {
@@ -162,17 +197,41 @@ impl Distorter {
             uy: vec![0.0; n],
             between: vec![0.0; n],
             padded: vec![0.0; (side + 2) * (side + 2)],
+            standardizer: None,
+            raw: Vec::new(),
+            raw_out: Vec::new(),
         })
     }
 
-    /// A distorter for the images of `data`: its features must be pixels of square images.
+    /// This distorter, for values standardised by `s` (`x' = (x − μ) / s` per pixel): a
+    /// distortion moves pixels, and pixels of different scales cannot be moved as they are,
+    /// so [`Distorter::distorted_set`] undoes the standardisation of each image, distorts it
+    /// in raw units (blank is a raw 0) and standardises the result. Pixels are never
+    /// standardised, so a byte image set keeps its path.
+    pub fn with_standardizer(mut self, s: Standardizer) -> Result<Distorter> {
+        let d = self.side * self.side;
+        if s.mean.len() != d {
+            return Err(Error::Mismatch(format!(
+                "the standardiser has {} columns but the images have {d} pixels",
+                s.mean.len()
+            )));
+        }
+        self.raw = vec![0.0; d];
+        self.raw_out = vec![0.0; d];
+        self.standardizer = Some(s);
+        Ok(self)
+    }
+
+    /// A distorter for the images of `data`: its features (pixels, or values such as
+    /// pixels / 255) must be `side × side` images.
     pub fn for_images(distortion: Distortion, data: &Dataset) -> Result<Distorter> {
         let d = data.n_features();
         let side = (d as f64).sqrt().round() as usize;
-        if !matches!(data.features, Features::Pixels(_)) || side * side != d {
+        if side * side != d || d == 0 {
             return Err(Error::Invalid(format!(
-                "distortions apply to square images of pixels (such as MNIST's 28×28); \
-                 this data set has {d} {} features per sample",
+                "distortions apply to square images, side × side features per sample (such \
+                 as MNIST's 28×28 = 784); this data set has {d} {} features per sample, not a \
+                 square number",
                 if matches!(data.features, Features::Pixels(_)) {
                     "pixel"
                 } else {
@@ -185,6 +244,18 @@ impl Distorter {
 
     /// `dst` ← image `index` of `epoch` distorted, from the bytes `src` (row-major).
     pub fn distort(&mut self, src: &[u8], dst: &mut [u8], seed: u64, epoch: usize, index: usize) {
+        self.resample(src, dst, seed, epoch, index);
+    }
+
+    /// `dst` ← image `index` of `epoch` distorted, from the values `src` (row-major, raw
+    /// units: blank beyond the border is 0). The same map and the same bilinear sums as
+    /// [`Distorter::distort`], only neither rounded nor clamped to bytes.
+    pub fn distort_values(&mut self, src: &[f32], dst: &mut [f32], seed: u64, epoch: usize, index: usize) {
+        self.resample(src, dst, seed, epoch, index);
+    }
+
+    /// The one resampling of both kinds of images.
+    fn resample<P: Sample>(&mut self, src: &[P], dst: &mut [P], seed: u64, epoch: usize, index: usize) {
         let (s, w, d) = (self.side, self.stride, self.distortion);
         assert_eq!((src.len(), dst.len()), (s * s, s * s), "one image in, one out");
         let mut draws = Draws::new(seed, epoch, index);
@@ -216,7 +287,7 @@ impl Distorter {
         let p = s + 2;
         self.padded.fill(0.0);
         for (row, out) in src.chunks_exact(s).zip(self.padded[p + 1..].chunks_mut(p)) {
-            out[..s].iter_mut().zip(row).for_each(|(o, &v)| *o = f32::from(v));
+            out[..s].iter_mut().zip(row).for_each(|(o, &v)| *o = v.load());
         }
         let c = (s as f32 - 1.0) / 2.0;
         // Beyond one pixel outside the image every neighbour is blank: positions are clamped
@@ -240,32 +311,61 @@ impl Distorter {
                 let i = y0 * p + x0;
                 let top = at(i) + fx * (at(i + 1) - at(i));
                 let bottom = at(i + p) + fx * (at(i + p + 1) - at(i + p));
-                // Between 0 and 255, so adding ½ and truncating rounds.
-                dst[y * s + x] = (top + fy * (bottom - top) + 0.5) as u8;
+                dst[y * s + x] = P::store(top + fy * (bottom - top));
             }
         }
     }
 
     /// The training images of `data` as `epoch` distorts them (labels, targets and weights
-    /// as they are). Only [`Features::Pixels`] of this distorter's side (checked by
-    /// [`Distorter::for_images`]).
+    /// as they are): [`Features::Pixels`] or [`Features::Values`] of this distorter's side
+    /// (checked by [`Distorter::for_images`]); values standardised if the distorter was
+    /// given a standardiser ([`Distorter::with_standardizer`]).
     pub fn distorted_set(&mut self, data: &Dataset, seed: u64, epoch: usize) -> Dataset {
-        let Features::Pixels(pixels) = &data.features else {
-            unreachable!("checked by for_images")
+        let features = match &data.features {
+            Features::Pixels(pixels) => {
+                let mut out = Array2::<u8>::zeros(pixels.dim());
+                for (index, (src, mut dst)) in pixels.rows().into_iter().zip(out.rows_mut()).enumerate() {
+                    let src = src.to_slice().expect("rows of a standard array");
+                    let dst = dst.as_slice_mut().expect("rows of a standard array");
+                    self.distort(src, dst, seed, epoch, index);
+                }
+                Features::Pixels(out)
+            }
+            Features::Values(values) => {
+                let mut out = Array2::<f32>::zeros(values.dim());
+                for (index, (src, mut dst)) in values.rows().into_iter().zip(out.rows_mut()).enumerate() {
+                    let src = src.to_slice().expect("rows of a standard array");
+                    let dst = dst.as_slice_mut().expect("rows of a standard array");
+                    self.distort_standardized(src, dst, seed, epoch, index);
+                }
+                Features::Values(out)
+            }
         };
-        let mut out = Array2::<u8>::zeros(pixels.dim());
-        for (index, (src, mut dst)) in pixels.rows().into_iter().zip(out.rows_mut()).enumerate() {
-            let src = src.to_slice().expect("rows of a standard array");
-            let dst = dst.as_slice_mut().expect("rows of a standard array");
-            self.distort(src, dst, seed, epoch, index);
-        }
         Dataset {
-            features: Features::Pixels(out),
+            features,
             labels: data.labels.clone(),
             n_classes: data.n_classes,
             targets: data.targets.clone(),
             weights: data.weights.clone(),
         }
+    }
+
+    /// [`Distorter::distort_values`] in raw units when there is a standardiser: `x = s·x' + μ`
+    /// (as [`Standardizer::inverse_inplace`]), distorted, then `(x − μ) / s` again.
+    fn distort_standardized(&mut self, src: &[f32], dst: &mut [f32], seed: u64, epoch: usize, index: usize) {
+        let Some(st) = self.standardizer.take() else {
+            return self.distort_values(src, dst, seed, epoch, index);
+        };
+        let (mut raw, mut out) = (std::mem::take(&mut self.raw), std::mem::take(&mut self.raw_out));
+        let (mean, scale) = (st.mean.iter(), st.scale.iter());
+        for (((r, &v), &m), &s) in raw.iter_mut().zip(src).zip(mean.clone()).zip(scale.clone()) {
+            *r = v * s + m;
+        }
+        self.distort_values(&raw, &mut out, seed, epoch, index);
+        for (((d, &v), &m), &s) in dst.iter_mut().zip(&out).zip(mean).zip(scale) {
+            *d = (v - m) / s;
+        }
+        (self.raw, self.raw_out, self.standardizer) = (raw, out, Some(st));
     }
 }
 
@@ -443,5 +543,118 @@ mod tests {
         ] {
             assert!(Distorter::new(bad, 28).is_err(), "{bad:?}");
         }
+    }
+
+    /// MNIST-like 28×28 images: the bar, a ring, a diagonal stroke with a soft edge, and
+    /// speckle (every pixel its own value).
+    fn images() -> Vec<Vec<u8>> {
+        let ring = (0..784)
+            .map(|i| {
+                let (x, y) = ((i % 28) as f64 - 13.5, (i / 28) as f64 - 13.5);
+                let r = (x * x + y * y).sqrt();
+                (255.0 * (1.0 - (r - 8.0).abs() / 3.0).clamp(0.0, 1.0)) as u8
+            })
+            .collect();
+        let stroke = (0..784)
+            .map(|i| {
+                let (x, y) = ((i % 28) as i32, (i / 28) as i32);
+                (255 - 60 * (x - y).abs()).clamp(0, 255) as u8
+            })
+            .collect();
+        let mut draws = Draws::new(5, 0, 0);
+        let speckle = (0..784).map(|_| (draws.next() >> 56) as u8).collect();
+        vec![bar(), ring, stroke, speckle]
+    }
+
+    #[test]
+    fn values_are_distorted_as_bytes_are_before_rounding() {
+        let mut d = Distorter::new(
+            Distortion {
+                shift: 2.0,
+                shear: 0.3,
+                ..Distortion::default()
+            },
+            28,
+        )
+        .unwrap();
+        for (k, img) in images().iter().enumerate() {
+            let values: Vec<f32> = img.iter().map(|&v| f32::from(v) / 255.0).collect();
+            for (epoch, index) in [(1, k), (2, 40 + k), (7, 1000 + k)] {
+                let (mut bytes, mut out) = (vec![0u8; 784], vec![0.0f32; 784]);
+                d.distort(img, &mut bytes, 3, epoch, index);
+                d.distort_values(&values, &mut out, 3, epoch, index);
+                for (&b, &v) in bytes.iter().zip(&out) {
+                    let gap = (f32::from(b) / 255.0 - v).abs();
+                    assert!(gap <= 0.5 / 255.0 + 1e-6, "image {k}: {b} vs {v}");
+                }
+                assert_ne!(bytes, *img, "image {k} was distorted");
+            }
+        }
+    }
+
+    #[test]
+    fn standardised_values_are_distorted_in_raw_units() {
+        let imgs = images();
+        let mut raw = Array2::<f32>::zeros((imgs.len() * 3, 784));
+        // Each image at three intensities, so every pixel has a scale of its own.
+        for (r, mut row) in raw.rows_mut().into_iter().enumerate() {
+            let gain = [1.0, 0.5, 0.2][r % 3] / 255.0;
+            row.iter_mut()
+                .zip(&imgs[r / 3])
+                .for_each(|(o, &v)| *o = f32::from(v) * gain);
+        }
+        let st = Standardizer::fit(raw.view()).unwrap();
+        let set = |x: Array2<f32>| Dataset {
+            features: Features::Values(x),
+            labels: vec![0; imgs.len() * 3],
+            n_classes: 1,
+            targets: super::super::Targets::Classes,
+            weights: None,
+        };
+        let plain_set = set(raw.clone());
+        let standardised = set(st.transform(raw.view()).unwrap());
+        let plain = Distorter::for_images(Distortion::default(), &plain_set).unwrap();
+        let mut with = plain.clone().with_standardizer(st.clone()).unwrap();
+        for epoch in [1, 2] {
+            let Features::Values(expected) = plain.clone().distorted_set(&plain_set, 9, epoch).features
+            else {
+                unreachable!()
+            };
+            let expected = st.transform(expected.view()).unwrap();
+            let Features::Values(got) = with.distorted_set(&standardised, 9, epoch).features else {
+                unreachable!()
+            };
+            let worst = got
+                .iter()
+                .zip(&expected)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            assert!(worst < 1e-4, "epoch {epoch}: {worst}");
+            assert_ne!(Features::Values(got), standardised.features, "distorted");
+        }
+        assert!(
+            plain
+                .with_standardizer(Standardizer::fit(raw.slice(ndarray::s![.., ..9]).view()).unwrap())
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn only_square_images_are_distorted() {
+        let set = |d: usize| Dataset {
+            features: Features::Values(Array2::zeros((2, d))),
+            labels: vec![0, 0],
+            n_classes: 1,
+            targets: super::super::Targets::Classes,
+            weights: None,
+        };
+        assert!(Distorter::for_images(Distortion::default(), &set(64)).is_ok());
+        let e = Distorter::for_images(Distortion::default(), &set(63))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("63 numeric features") && e.contains("side × side"),
+            "{e}"
+        );
     }
 }
