@@ -21,6 +21,7 @@ pub use record::{EpochReport, History, Progress};
 pub use spec::{Difference, RunSpec};
 
 use crate::data::augment::Distorter;
+use crate::data::standardize::Standardizer;
 use crate::data::{Dataset, Targets};
 use crate::error::{Error, Result};
 use crate::linalg::Float;
@@ -81,6 +82,24 @@ pub fn train<T: Float>(
     config: &TrainConfig,
     optim: &mut Optim<T>,
     progress: &mut Progress,
+    on_event: impl FnMut(Event<'_, T>) -> Result<()>,
+) -> Result<()> {
+    train_standardized(net, sets, None, config, optim, progress, on_event)
+}
+
+/// [`train`], told that the training features are values standardised by `standardizer`
+/// (the estimators'), so that the distortions of `config.augment` act on the raw values:
+/// each image is mapped back, distorted and standardised again ([`Distorter::with_standardizer`]).
+/// `None` is [`train`]. A parameter of its own rather than a field of [`TrainConfig`], which
+/// is `Copy` (a standardiser holds two arrays), or of [`Sets`], built in many places that
+/// never distort: only the estimators need it.
+pub fn train_standardized<T: Float>(
+    net: &mut Network<T>,
+    sets: Sets<'_>,
+    standardizer: Option<&Standardizer>,
+    config: &TrainConfig,
+    optim: &mut Optim<T>,
+    progress: &mut Progress,
     mut on_event: impl FnMut(Event<'_, T>) -> Result<()>,
 ) -> Result<()> {
     config.validate()?;
@@ -91,7 +110,13 @@ pub fn train<T: Float>(
     ws.set_dropout(net, config.input_dropout, config.dropout);
     let distorter = config
         .augment
-        .map(|d| Distorter::for_images(d, sets.train))
+        .map(|d| {
+            let distorter = Distorter::for_images(d, sets.train)?;
+            match standardizer {
+                Some(s) => distorter.with_standardizer(s.clone()),
+                None => Ok(distorter),
+            }
+        })
         .transpose()?;
     std::thread::scope(|scope| {
         // The epochs' distorted training sets, made one epoch ahead on a thread of their own
