@@ -64,6 +64,11 @@ macro_rules! params_builder {
                 self.core.params.init = init;
                 self
             }
+            /// Train on fresh distortions of the (square) training images in every epoch.
+            pub fn augment(mut self, distortion: Option<crate::data::augment::Distortion>) -> Self {
+                self.core.params.augment = distortion;
+                self
+            }
             pub fn random_state(mut self, seed: u64) -> Self {
                 self.core.params.random_state = seed;
                 self

@@ -2,6 +2,7 @@
 
 use crate::activation::Activation;
 use crate::cost::Cost;
+use crate::data::augment::Distortion;
 use crate::data::standardize::Standardizer;
 use crate::data::tabular::Task;
 use crate::data::{Dataset, Features};
@@ -69,6 +70,11 @@ pub struct Params {
     /// `max_fun` evaluations of the loss at most. Default false, 15000.
     pub lbfgs: bool,
     pub max_fun: usize,
+    /// Train on fresh distortions of the training images in every epoch
+    /// ([`crate::data::augment`]): the features must be `side × side` images, distorted in
+    /// their raw units (before standardisation); never with `lbfgs`, never the validation
+    /// part of early stopping. Default `None`.
+    pub augment: Option<Distortion>,
 }
 
 impl Default for Params {
@@ -96,6 +102,7 @@ impl Default for Params {
             n_threads: None,
             lbfgs: false,
             max_fun: 15000,
+            augment: None,
         }
     }
 }
@@ -162,6 +169,7 @@ impl Core {
             return Err(Error::Invalid("max_iter must be at least 1".into()));
         }
         let fresh = more.is_none() || self.fitted.is_none();
+        check_augment(p, data.n_features())?;
         let (n, n_targets) = (data.len(), data.n_targets());
         let Features::Values(x) = &mut data.features else {
             unreachable!("estimators build value features")
@@ -255,6 +263,7 @@ impl Core {
             shuffle: p.shuffle,
             dropout: p.dropout,
             input_dropout: p.input_dropout,
+            augment: p.augment,
             ..TrainConfig::default()
         };
         progress.stopped_early = false;
@@ -275,9 +284,10 @@ impl Core {
             Some(limits) => fit_lbfgs(&mut model.net, &train_set, alpha, limits, &mut progress, |r| {
                 on_epoch(Tick::Epoch(r)).inspect_err(|_| stopped_by_caller = true)
             }),
-            None => train::train(
+            None => train::train_standardized(
                 &mut model.net,
                 sets,
+                model.standardizer.as_ref(),
                 &config,
                 &mut optim,
                 &mut progress,
@@ -364,6 +374,27 @@ impl Core {
 }
 
 /// L-BFGS over all of `data`: each iteration recorded in `progress` as an epoch would be.
+/// Distortions need mini-batches (each epoch a fresh set) and square images.
+fn check_augment(p: &Params, n_features: usize) -> Result<()> {
+    let Some(d) = &p.augment else { return Ok(()) };
+    d.validate()?;
+    if p.lbfgs {
+        return Err(Error::Invalid(
+            "augment distorts the images afresh in every epoch of mini-batches; \
+             L-BFGS (solver='lbfgs') trains on one fixed set: use another solver or augment=False"
+                .into(),
+        ));
+    }
+    let side = (n_features as f64).sqrt().round() as usize;
+    if side * side != n_features || n_features == 0 {
+        return Err(Error::Invalid(format!(
+            "augment distorts square images, side × side features per sample (such as 8×8 = 64 \
+             or 28×28 = 784); x has {n_features} features, not a square number"
+        )));
+    }
+    Ok(())
+}
+
 pub(crate) fn fit_lbfgs(
     net: &mut Network<f32>,
     data: &Dataset,

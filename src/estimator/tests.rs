@@ -303,3 +303,87 @@ fn a_multilabel_fit_learns_each_label_and_its_file_says_multilabel() {
         .to_string();
     assert!(e.contains("y[0, 1] is 2"), "{e}");
 }
+
+/// 8×8 "digits" with values 0–16 (scikit-learn's `load_digits` scale): a vertical or a
+/// horizontal bar at a random place, with noise.
+fn bars(n: usize, seed: u64) -> (Array2<f32>, Vec<String>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut x = Array2::zeros((n, 64));
+    let mut y = Vec::new();
+    for i in 0..n {
+        let (c, at) = (i % 2, rng.random_range(2..6));
+        for p in 0..64 {
+            let (col, row) = (p % 8, p / 8);
+            let ink = if c == 0 { col == at } else { row == at };
+            x[[i, p]] = if ink { 16.0 } else { 0.0 } * rng.random_range(0.6..1.0);
+        }
+        y.push(["vertical", "horizontal"][c].to_string());
+    }
+    (x, y)
+}
+
+#[test]
+fn augment_is_reproducible_changes_the_fit_and_keeps_predicting() {
+    let (x, y) = bars(120, 4);
+    let distortion = crate::data::augment::Distortion {
+        rotate: 10.0,
+        scale: 0.1,
+        sigma: 0.0,
+        ..Default::default()
+    };
+    let fit = |augment| {
+        let mut clf = MlpClassifier::new()
+            .hidden_layer_sizes(&[16])
+            .learning_rate_init(0.01)
+            .batch_size(20)
+            .max_iter(20)
+            .random_state(3)
+            .augment(augment);
+        clf.fit(x.view(), &y).unwrap();
+        let w = clf.network().unwrap().layers[0].weights.clone();
+        (w, clf.score(x.view(), &y).unwrap())
+    };
+    let (a, score) = fit(Some(distortion));
+    let (b, _) = fit(Some(distortion));
+    assert_eq!(
+        a.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        b.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        "the same random_state distorts the same way"
+    );
+    let (plain, plain_score) = fit(None);
+    assert_ne!(a, plain, "the distortions changed the training");
+    assert!(score > 0.9, "still learns: {score} (undistorted {plain_score})");
+}
+
+#[test]
+fn augment_refuses_non_square_features_and_lbfgs() {
+    let on = Some(crate::data::augment::Distortion::default());
+    let (x, y) = blobs(30, 1);
+    let e = MlpClassifier::new()
+        .max_iter(2)
+        .augment(on)
+        .fit(x.view(), &y)
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::Invalid(_)) && e.to_string().contains("2 features"),
+        "{e}"
+    );
+    let (x, y) = bars(30, 1);
+    let mut lbfgs = MlpClassifier::new().with_params(Params {
+        max_iter: 2,
+        lbfgs: true,
+        augment: on,
+        ..Params::default()
+    });
+    let e = lbfgs.fit(x.view(), &y).map(|_| ()).unwrap_err();
+    assert!(
+        matches!(e, Error::Invalid(_)) && e.to_string().contains("L-BFGS"),
+        "{e}"
+    );
+    let bad = Some(crate::data::augment::Distortion {
+        scale: 2.0,
+        ..Default::default()
+    });
+    assert!(MlpClassifier::new().augment(bad).fit(x.view(), &y).is_err());
+}
