@@ -43,6 +43,35 @@ def _indicator(y):
     return np.ascontiguousarray(y != 0, dtype=np.float32)
 
 
+# ``augment``'s keys, and the names of the library's `Distortion` fields they set.
+_DISTORTION_KEYS = {
+    "rotate": "rotate",
+    "scale": "scale",
+    "shear": "shear",
+    "shift": "shift",
+    "elastic_sigma": "sigma",
+    "elastic_alpha": "alpha",
+}
+
+
+def _distortion(augment):
+    """``augment`` as the library's ``Distortion`` fields: ``None`` for no distortions, ``{}``
+    for its default ranges (``True``), else the ranges given (the others default). The
+    library checks the values' bounds."""
+    if augment is True or augment is False or isinstance(augment, np.bool_):
+        return {} if augment else None
+    out = {}
+    for key, value in augment.items():
+        if key not in _DISTORTION_KEYS:
+            raise ValueError(
+                f"augment has an unknown key {key!r}; the keys are {', '.join(_DISTORTION_KEYS)}"
+            )
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise ValueError(f"augment[{key!r}] must be a number, got {value!r}")
+        out[_DISTORTION_KEYS[key]] = float(value)
+    return out
+
+
 _ACTIVATIONS = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
 
 
@@ -78,6 +107,7 @@ class _BaseMLP(BaseEstimator):
         "n_threads": [None, Interval(numbers.Integral, 1, None, closed="left")],
         "init": [None, StrOptions({"glorot", "he", "standard-normal", "scaled-normal"})],
         "standardize": ["boolean"],
+        "augment": ["boolean", dict],
     }
 
     def __init__(
@@ -111,6 +141,7 @@ class _BaseMLP(BaseEstimator):
         n_threads=None,
         init=None,
         standardize=True,
+        augment=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -140,6 +171,7 @@ class _BaseMLP(BaseEstimator):
         self.n_threads = n_threads
         self.init = init
         self.standardize = standardize
+        self.augment = augment
 
     # --- parameters for the Rust core -------------------------------------------------------
 
@@ -186,6 +218,7 @@ class _BaseMLP(BaseEstimator):
             max_fun=int(self.max_fun),
             init=self.init or "glorot",
             standardize=bool(self.standardize),
+            augment=_distortion(self.augment),
             random_state=self._seed,
         )
 
@@ -326,9 +359,24 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     """Multi-layer perceptron classifier (scikit-learn's ``MLPClassifier``, trained in Rust).
 
     Softmax output neurons (one per class, also for two classes) and the log-likelihood cost.
-    Beyond scikit-learn: ``dropout``, ``input_dropout``, ``n_threads``, ``init`` and
+    Beyond scikit-learn: ``dropout``, ``input_dropout``, ``n_threads``, ``init``,
     ``standardize`` (inputs scaled to zero mean and unit variance, on by default; the scaling
-    is part of the model).
+    is part of the model) and ``augment``.
+
+    ``augment`` (default ``False``) trains on fresh random distortions
+    of the training images in every epoch (rotation, scaling, shear, translation and an elastic
+    field, as ``mlp train --augment``): each row of ``X`` must be a square image (side × side
+    features, row-major, such as ``load_digits``' 8×8), distorted in its own units before the
+    standardisation, with 0 beyond the border. ``True`` takes the library's ranges (rotate 15°,
+    scale 0.15, shear 0, shift 0, elastic_sigma 6, elastic_alpha 36); a dict sets any of the keys
+    ``rotate`` (degrees), ``scale`` (fraction), ``shear``, ``shift`` (pixels), ``elastic_sigma``
+    and ``elastic_alpha`` (pixels; sigma 0 turns the elastic part off), the others as for
+    ``True``. Those ranges are Cireşan et al.'s for MNIST's 28×28 digits: an elastic field
+    of σ = 6 pixels moves an 8×8 image as a whole, so small images want smaller ranges (for
+    ``load_digits``, e.g. ``{"rotate": 10, "scale": 0.1, "elastic_sigma": 0}``). The
+    distortions come from ``random_state``, the epoch and the row alone, so a fit
+    repeats itself; the validation part of ``early_stopping`` and prediction are never
+    distorted; not with ``solver='lbfgs'``.
     """
 
     _core_class = _core.Classifier
@@ -370,6 +418,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         n_threads=None,
         init=None,
         standardize=True,
+        augment=False,
         class_weight=None,
     ):
         super().__init__(
@@ -401,6 +450,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             n_threads=n_threads,
             init=init,
             standardize=standardize,
+            augment=augment,
         )
         self.class_weight = class_weight
 
@@ -585,7 +635,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 class MLPRegressor(RegressorMixin, _BaseMLP):
     """Multi-layer perceptron regressor (scikit-learn's ``MLPRegressor``, trained in Rust).
 
-    Identity output neurons and the squared error; one or more targets.
+    Identity output neurons and the squared error; one or more targets. Beyond
+    scikit-learn: the parameters :class:`MLPClassifier` lists, ``augment`` (distorted
+    training images) among them.
     """
 
     _core_class = _core.Regressor

@@ -5,6 +5,7 @@
 
 mod lecture;
 
+use mlp::data::augment::Distortion;
 use mlp::estimator::{MlpClassifier, MlpMultiLabel, MlpRegressor, OnEpoch, Params, Tick};
 use mlp::optim::{Optimizer, Schedule};
 use mlp::train::EpochReport;
@@ -24,7 +25,9 @@ use std::time::{Duration, Instant};
 /// `ValueError` for everything about the data, the parameters or a model file.
 fn py_err(e: Error) -> PyErr {
     match e {
-        Error::Io { .. } | Error::NotFound { .. } | Error::NoMnist { .. } => PyOSError::new_err(e.to_string()),
+        Error::Io { .. } | Error::NotFound { .. } | Error::NoMnist { .. } => {
+            PyOSError::new_err(e.to_string())
+        }
         // The parameter a scikit-learn user would lower.
         Error::Diverged { .. } | Error::Stalled { .. } => {
             PyValueError::new_err(format!("{e} (learning_rate_init)"))
@@ -128,7 +131,36 @@ fn params(kw: &Bound<'_, PyDict>) -> PyResult<Params> {
         n_threads: get(kw, "n_threads", d.n_threads)?,
         lbfgs: solver_name == "lbfgs",
         max_fun: get(kw, "max_fun", d.max_fun)?,
+        augment: augment(kw)?,
     })
+}
+
+/// `augment`: absent or `None` for no distortions, else the fields `mlp/_estimators.py` gives
+/// (the library's names; an empty dict is the default ranges), checked here so that a bad
+/// range is a `ValueError` before any training.
+fn augment(kw: &Bound<'_, PyDict>) -> PyResult<Option<Distortion>> {
+    let Some(fields) = get(kw, "augment", None::<BTreeMap<String, f64>>)? else {
+        return Ok(None);
+    };
+    let mut d = Distortion::default();
+    for (key, v) in fields {
+        *match key.as_str() {
+            "rotate" => &mut d.rotate,
+            "scale" => &mut d.scale,
+            "shear" => &mut d.shear,
+            "shift" => &mut d.shift,
+            "sigma" => &mut d.sigma,
+            "alpha" => &mut d.alpha,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "augment has an unknown key '{other}'"
+                )));
+            }
+        } = v;
+    }
+    d.validate()
+        .map_err(|e| PyValueError::new_err(format!("augment: {e}")))?;
+    Ok(Some(d))
 }
 
 /// Between mini-batches, Ctrl-C is looked for at most this often: taking the GIL back costs
