@@ -555,9 +555,9 @@ mod tests {
                 (255.0 * (1.0 - (r - 8.0).abs() / 3.0).clamp(0.0, 1.0)) as u8
             })
             .collect();
-        let stroke = (0..784)
+        let stroke = (0..784i32)
             .map(|i| {
-                let (x, y) = ((i % 28) as i32, (i / 28) as i32);
+                let (x, y) = (i % 28, i / 28);
                 (255 - 60 * (x - y).abs()).clamp(0, 255) as u8
             })
             .collect();
