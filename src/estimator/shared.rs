@@ -373,7 +373,6 @@ impl Core {
     }
 }
 
-/// L-BFGS over all of `data`: each iteration recorded in `progress` as an epoch would be.
 /// Distortions need mini-batches (each epoch a fresh set) and square images.
 fn check_augment(p: &Params, n_features: usize) -> Result<()> {
     let Some(d) = &p.augment else { return Ok(()) };
@@ -395,6 +394,7 @@ fn check_augment(p: &Params, n_features: usize) -> Result<()> {
     Ok(())
 }
 
+/// L-BFGS over all of `data`: each iteration recorded in `progress` as an epoch would be.
 pub(crate) fn fit_lbfgs(
     net: &mut Network<f32>,
     data: &Dataset,
