@@ -265,12 +265,9 @@ impl<T: Float> Network<T> {
     /// `C = (1/m) Σ_x C_x` into `ws.grads`. Returns `Σ_x C_x` (before any update).
     pub fn backprop(&self, x: ArrayView2<T>, y: ArrayView2<T>, ws: &mut Workspace<T>) -> T {
         let total_cost = self.deltas(x, y, ws);
-        let m = x.nrows();
-        let inv_m = T::one() / T::from_usize(m).expect("batch size fits the float type");
+        let (m, inv_m) = (x.nrows(), one_over(x.nrows()));
         for l in 0..self.layers.len() {
-            let z_prev = input_of(&ws.z, &ws.dropout, l, x.reborrow());
-            let delta = ws.delta[l].slice(s![..m, ..]);
-            let (gw, gb) = (&mut ws.grads.weights[l], &mut ws.grads.biases[l]);
+            let (delta, z_prev, (gw, gb)) = ws.gradient_parts(l, m, x.reborrow());
             add_gradient(inv_m, T::zero(), delta, z_prev, gw.view_mut(), gb.view_mut());
         }
         total_cost
@@ -437,6 +434,19 @@ pub fn add_gradient<T: Float>(
     finite && all_finite(biases.view().insert_axis(Axis(0)))
 }
 
+/// `1/m` for the mean over a mini-batch of `m`: one expression, so that every path's
+/// gradients have the same bits.
+pub(crate) fn one_over<T: Float>(m: usize) -> T {
+    T::one() / T::from_usize(m).expect("batch size fits the float type")
+}
+
+/// A layer's deltas and input, and its gradient arrays ([`Workspace::gradient_parts`]).
+type GradientParts<'a, T> = (
+    ArrayView2<'a, T>,
+    ArrayView2<'a, T>,
+    (&'a mut Array2<T>, &'a mut Array1<T>),
+);
+
 /// `∂C/∂W` and `∂C/∂b` for every layer, shaped like the network's weights and biases.
 #[derive(Debug, Clone)]
 pub struct Gradients<T> {
@@ -571,6 +581,20 @@ impl<T: Float> Workspace<T> {
         input_of(&self.z, &self.dropout, l, x)
     }
 
+    /// What weight layer `l`'s gradient is made of for the first `m` samples: its deltas, its
+    /// input ([`Workspace::input_of`]), and the gradient arrays to write.
+    pub(crate) fn gradient_parts<'a>(
+        &'a mut self,
+        l: usize,
+        m: usize,
+        x: ArrayView2<'a, T>,
+    ) -> GradientParts<'a, T> {
+        let delta = self.delta[l].slice(s![..m, ..]);
+        let z_prev = input_of(&self.z, &self.dropout, l, x);
+        let grads = (&mut self.grads.weights[l], &mut self.grads.biases[l]);
+        (delta, z_prev, grads)
+    }
+
     /// Turns inverted dropout on for training: the inputs (`input` rate) and every hidden
     /// layer's activations (`hidden` rate) are dropped with those probabilities in every
     /// mini-batch, with masks drawn by [`Workspace::draw_dropout`].
@@ -654,34 +678,4 @@ pub fn argmax_rows<'a, T: Float>(outputs: ArrayView2<'a, T>) -> impl Iterator<It
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use rand::SeedableRng;
-    use rand_chacha::ChaCha8Rng;
-
-    #[test]
-    fn batch_feedforward_equals_per_sample() {
-        let mut rng = ChaCha8Rng::seed_from_u64(3);
-        let net: Network<f64> = Network::new(&[6, 5, 4, 3], Init::StandardNormal, &mut rng).unwrap();
-        let x = Array2::from_shape_fn((7, 6), |(i, j)| ((i * 6 + j) as f64 * 0.37).sin());
-        let mut ws = Workspace::new(&net, 8);
-        let batch = net.feedforward_batch(x.view(), &mut ws).to_owned();
-        for (i, row) in x.rows().into_iter().enumerate() {
-            let single = net.feedforward(row);
-            for (b, s) in batch.row(i).iter().zip(&single) {
-                assert!((b - s).abs() < 1e-12);
-            }
-        }
-        assert_eq!(net.predict(x.view()), batch);
-    }
-
-    #[test]
-    fn sizes_are_validated() {
-        let mut rng = ChaCha8Rng::seed_from_u64(0);
-        assert!(Network::<f32>::new(&[3], Init::StandardNormal, &mut rng).is_err());
-        assert!(Network::<f32>::new(&[3, 0, 2], Init::StandardNormal, &mut rng).is_err());
-        let net = Network::<f32>::new(&[3, 4, 2], Init::ScaledNormal, &mut rng).unwrap();
-        assert_eq!(net.sizes(), vec![3, 4, 2]);
-        assert_eq!(net.n_parameters(), 3 * 4 + 4 + 4 * 2 + 2);
-    }
-}
+mod tests;

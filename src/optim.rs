@@ -2,9 +2,9 @@
 //! their state, and learning-rate schedules.
 
 use crate::error::{Error, Result};
-use crate::linalg::Float;
-use crate::network::{Network, Workspace, add_gradient};
-use ndarray::{Array1, ArrayView2, Zip};
+use crate::linalg::{Float, all_finite};
+use crate::network::{Network, Workspace, add_gradient, one_over};
+use ndarray::{Array1, ArrayView2};
 use std::fmt;
 use std::str::FromStr;
 
@@ -235,25 +235,39 @@ impl<T: Float> Optim<T> {
             return (cost, finite);
         }
 
-        let cost = net.backprop(x, y, ws);
-        let (eta, decay) = (T::from_f64_lossy(self.eta), T::from_f64_lossy(self.decay));
-        for (l, layer) in net.layers.iter_mut().enumerate() {
+        // Every delta first (they need the old weights), then each layer's gradient and its
+        // update in turn: the gradient of layer l needs only δ^l and z^(l−1).
+        let cost = net.deltas(x, y, ws);
+        let finite = self.update_layers(net, 0, x, ws);
+        (cost, finite)
+    }
+
+    /// The rule's update of weight layers `from..` from the deltas in `ws` (any rule but plain
+    /// SGD, which never stores its gradient: [`Optim::sgd_update`]), each layer's gradient
+    /// `∂C/∂W^l = (1/m) (Δ^l)ᵀ·Z^(l−1)`, `∂C/∂b^l = (1/m) Σ_rows Δ^l` into `ws.grads` first;
+    /// whether every new weight and bias is finite. `self.t` is this step's.
+    pub(crate) fn update_layers(
+        &mut self,
+        net: &mut Network<T>,
+        from: usize,
+        x: ArrayView2<T>,
+        ws: &mut Workspace<T>,
+    ) -> bool {
+        let (m, inv_m) = (x.nrows(), one_over(x.nrows()));
+        let mut finite = true;
+        for (l, layer) in net.layers.iter_mut().enumerate().skip(from) {
+            let (delta, z_prev, grads) = ws.gradient_parts(l, m, x.reborrow());
+            let (gw, gb) = grads;
+            add_gradient(inv_m, T::zero(), delta, z_prev, gw.view_mut(), gb.view_mut());
             let (sw, sb) = &mut self.state[l];
-            let (gw, gb) = (&ws.grads.weights[l], &ws.grads.biases[l]);
-            // g = ∂C/∂w + (λ/n) w for weights; biases are not decayed.
-            let w = layer
-                .weights
-                .view_mut()
-                .into_shape_with_order(gw.len())
-                .expect("own array");
-            let b = layer.biases.view_mut();
-            let gw = gw.view().into_shape_with_order(gw.len()).expect("own array");
-            let (sw0, sw1) = slots(sw);
-            let (sb0, sb1) = slots(sb);
-            self.rule.update(eta, decay, self.t, w, gw, sw0, sw1);
-            self.rule.update(eta, T::zero(), self.t, b, gb.view(), sb0, sb1);
+            finite &= self.rule.update_block(
+                (self.eta, self.decay, self.t),
+                (layer.weights.view_mut(), layer.biases.view_mut()),
+                (gw.view(), gb.view()),
+                (slots(sw), slots(sb)),
+            );
         }
-        (cost, net.is_finite())
+        finite
     }
 
     /// The two numbers of an SGD step on `m` samples (see [`sgd_scales`]).
@@ -297,15 +311,41 @@ pub(crate) fn sgd_scales<T: Float>(eta: f64, decay: f64, m: usize) -> (T, T) {
     )
 }
 
-type Slot<'a, T> = Option<ndarray::ArrayViewMut1<'a, T>>;
+/// One state array of a parameter array (velocity, a moment), if the rule has it.
+pub(crate) type Slot<'a, T> = Option<ndarray::ArrayViewMut1<'a, T>>;
+
+/// A state array the rule needs, as a slice.
+fn state<'a, T>(s: Slot<'a, T>, what: &str) -> &'a mut [T] {
+    s.expect(what).into_slice().expect("state arrays are contiguous")
+}
 
 /// The (up to two) state arrays of one parameter array, as mutable views.
-fn slots<T: Float>(s: &mut [Array1<T>]) -> (Slot<'_, T>, Slot<'_, T>) {
+pub(crate) fn slots<T: Float>(s: &mut [Array1<T>]) -> (Slot<'_, T>, Slot<'_, T>) {
     let mut it = s.iter_mut().map(|a| a.view_mut());
     (it.next(), it.next())
 }
 
 impl Optimizer {
+    /// The rule's update of some neurons of one layer (all of them, or a block of rows): `w`
+    /// and `b` with their gradients and state, at `(η, λ/n, t)`; biases are not decayed.
+    /// Whether every new value is finite.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn update_block<T: Float>(
+        self,
+        (eta, decay, t): (f64, f64, u64),
+        (mut w, mut b): (ndarray::ArrayViewMut2<T>, ndarray::ArrayViewMut1<T>),
+        (gw, gb): (ndarray::ArrayView2<T>, ndarray::ArrayView1<T>),
+        ((sw0, sw1), (sb0, sb1)): ((Slot<'_, T>, Slot<'_, T>), (Slot<'_, T>, Slot<'_, T>)),
+    ) -> bool {
+        let (eta, decay) = (T::from_f64_lossy(eta), T::from_f64_lossy(decay));
+        let n = w.len();
+        let wf = w.view_mut().into_shape_with_order(n).expect("row-major block");
+        let gf = gw.into_shape_with_order(n).expect("row-major block");
+        self.update(eta, decay, t, wf, gf, sw0, sw1);
+        self.update(eta, T::zero(), t, b.view_mut(), gb, sb0, sb1);
+        all_finite(w.view()) && all_finite(b.view().insert_axis(ndarray::Axis(0)))
+    }
+
     /// Applies the rule to one parameter array `w` with gradient `g` (decayed by `decay·w`)
     /// and its state arrays, at step `t`.
     #[allow(clippy::too_many_arguments)]
@@ -319,47 +359,81 @@ impl Optimizer {
         s0: Slot<'_, T>,
         s1: Slot<'_, T>,
     ) {
+        // Own arrays and their flattened views: contiguous, so the rules run as slices.
+        let w = w.into_slice().expect("parameter arrays are contiguous");
+        let g = g.to_slice().expect("gradient arrays are contiguous");
         match self {
-            Optimizer::Sgd => Zip::from(w).and(g).for_each(|w, &g| *w -= eta * (g + decay * *w)),
-            Optimizer::Momentum { mu } | Optimizer::Nesterov { mu } => {
-                let mu = T::from_f64_lossy(mu);
-                let nesterov = matches!(self, Optimizer::Nesterov { .. });
-                Zip::from(w)
-                    .and(g)
-                    .and(s0.expect("velocity"))
-                    .for_each(|w, &g, v| {
-                        let g = g + decay * *w;
-                        // v ← μ v − η g
-                        *v = mu * *v - eta * g;
-                        // w ← w + v   (Nesterov: w ← w + μ v − η g)
-                        *w += if nesterov { mu * *v - eta * g } else { *v };
-                    });
-            }
+            Optimizer::Sgd => sgd_rule(w, g, eta, decay),
+            Optimizer::Momentum { mu } | Optimizer::Nesterov { mu } => momentum_rule(
+                w,
+                g,
+                state(s0, "velocity"),
+                [eta, decay, T::from_f64_lossy(mu)],
+                matches!(self, Optimizer::Nesterov { .. }),
+            ),
             Optimizer::Adam {
                 beta1,
                 beta2,
                 epsilon,
             } => {
-                let (b1, b2, eps) = (
-                    T::from_f64_lossy(beta1),
-                    T::from_f64_lossy(beta2),
-                    T::from_f64_lossy(epsilon),
-                );
-                let one = T::one();
                 // Bias corrections 1/(1 − βᵗ), in f64 for accuracy at small t.
                 let c1 = T::from_f64_lossy(1.0 / (1.0 - beta1.powi(t as i32)));
                 let c2 = T::from_f64_lossy(1.0 / (1.0 - beta2.powi(t as i32)));
-                Zip::from(w)
-                    .and(g)
-                    .and(s0.expect("first moment"))
-                    .and(s1.expect("second moment"))
-                    .for_each(|w, &g, m, s| {
-                        let g = g + decay * *w;
-                        *m = b1 * *m + (one - b1) * g;
-                        *s = b2 * *s + (one - b2) * g * g;
-                        *w -= eta * (*m * c1) / ((*s * c2).sqrt() + eps);
-                    });
+                adam_rule(
+                    w,
+                    g,
+                    state(s0, "first moment"),
+                    state(s1, "second moment"),
+                    [
+                        eta,
+                        decay,
+                        T::from_f64_lossy(beta1),
+                        T::from_f64_lossy(beta2),
+                        T::from_f64_lossy(epsilon),
+                        c1,
+                        c2,
+                    ],
+                );
             }
+        }
+    }
+}
+
+// The rules, one element at a time, compiled for the widest vectors the processor has
+// (`simd_fn!`): the same operations in every copy (square root and division are exact in any
+// width, and nothing is fused), so every path gives the same bits.
+crate::linalg::simd_fn! {
+    /// `w ← w − η (g + λw)`.
+    fn sgd_rule<T: Float>(w: &mut [T], g: &[T], eta: T, decay: T) {
+        for (w, &g) in w.iter_mut().zip(g) {
+            *w -= eta * (g + decay * *w);
+        }
+    }
+}
+
+crate::linalg::simd_fn! {
+    /// `v ← μ v − η g`, then `w ← w + v` (Nesterov: `w ← w + μ v − η g`), `g` decayed by `λw`.
+    fn momentum_rule<T: Float>(w: &mut [T], g: &[T], v: &mut [T], k: [T; 3], nesterov: bool) {
+        let [eta, decay, mu] = k;
+        for ((w, &g), v) in w.iter_mut().zip(g).zip(v) {
+            let g = g + decay * *w;
+            *v = mu * *v - eta * g;
+            *w += if nesterov { mu * *v - eta * g } else { *v };
+        }
+    }
+}
+
+crate::linalg::simd_fn! {
+    /// Adam: `m ← β₁m + (1 − β₁)g`, `s ← β₂s + (1 − β₂)g²`,
+    /// `w ← w − η (m·c₁) / (√(s·c₂) + ε)` with the bias corrections `c = 1/(1 − βᵗ)`.
+    fn adam_rule<T: Float>(w: &mut [T], g: &[T], m: &mut [T], s: &mut [T], k: [T; 7]) {
+        let [eta, decay, b1, b2, eps, c1, c2] = k;
+        let one = T::one();
+        for (((w, &g), m), s) in w.iter_mut().zip(g).zip(m).zip(s) {
+            let g = g + decay * *w;
+            *m = b1 * *m + (one - b1) * g;
+            *s = b2 * *s + (one - b2) * g * g;
+            *w -= eta * (*m * c1) / ((*s * c2).sqrt() + eps);
         }
     }
 }

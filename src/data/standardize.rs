@@ -5,7 +5,7 @@
 //! (scikit-learn's `TransformedTargetRegressor`).
 
 use crate::error::{Error, Result};
-use ndarray::{Array1, ArrayView2, ArrayViewMut2, Axis, Zip};
+use ndarray::{Array1, ArrayView2, ArrayViewMut2, Zip};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Standardizer {
@@ -22,17 +22,31 @@ impl Standardizer {
             return Err(Error::Invalid("cannot standardise zero samples".into()));
         }
         let n = x.nrows() as f64;
-        let mut mean = Array1::<f32>::zeros(x.ncols());
-        let mut scale = Array1::<f32>::ones(x.ncols());
-        for (j, column) in x.axis_iter(Axis(1)).enumerate() {
-            let mu = column.iter().map(|&v| v as f64).sum::<f64>() / n;
-            let var = column.iter().map(|&v| (v as f64 - mu).powi(2)).sum::<f64>() / n;
-            mean[j] = mu as f32;
-            // A constant column would divide by zero; like scikit-learn, leave it unscaled.
-            if var.sqrt() > 10.0 * f64::EPSILON * mu.abs().max(1.0) {
-                scale[j] = var.sqrt() as f32;
-            }
+        // Row by row, each column's running sum in f64: the same additions in the same order
+        // as a walk down the column, but reading memory in order (a column of a row-major
+        // array is one cache line per value: 1.4 s instead of 0.1 s for MNIST's 60 000 × 784).
+        let mut sum = Array1::<f64>::zeros(x.ncols());
+        for row in x.rows() {
+            Zip::from(&mut sum).and(&row).for_each(|s, &v| *s += v as f64);
         }
+        let mu = sum / n;
+        let mut squares = Array1::<f64>::zeros(x.ncols());
+        for row in x.rows() {
+            Zip::from(&mut squares)
+                .and(&row)
+                .and(&mu)
+                .for_each(|s, &v, &m| *s += (v as f64 - m).powi(2));
+        }
+        let mean = mu.mapv(|m| m as f32);
+        let scale = Zip::from(&squares).and(&mu).map_collect(|&sq, &m| {
+            let sd = (sq / n).sqrt();
+            // A constant column would divide by zero; like scikit-learn, leave it unscaled.
+            if sd > 10.0 * f64::EPSILON * m.abs().max(1.0) {
+                sd as f32
+            } else {
+                1.0
+            }
+        });
         Ok(Standardizer { mean, scale })
     }
 

@@ -32,7 +32,7 @@ use split::Epoch;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::Instant;
-use step::Stepper;
+use step::{Backoff, Stepper};
 use walk::Batches;
 
 /// What [`train`] tells its caller as it goes.
@@ -107,6 +107,7 @@ pub fn train_standardized<T: Float>(
     check_sets(net, sets)?;
     let m = config.batch_size.min(sets.train.len());
     let mut ws = Workspace::new(net, m);
+    let mut backoff = Backoff::default();
     ws.set_dropout(net, config.input_dropout, config.dropout);
     let distorter = config
         .augment
@@ -154,7 +155,16 @@ pub fn train_standardized<T: Float>(
             if config.shuffle {
                 batches.shuffle(&mut progress.rng);
             }
-            run_epoch(net, &batches, &mut ws, config, optim, progress, &mut on_event)?;
+            run_epoch(
+                net,
+                &batches,
+                &mut ws,
+                config,
+                optim,
+                progress,
+                &mut backoff,
+                &mut on_event,
+            )?;
             let seconds = start.elapsed().as_secs_f64();
             if epoch == 1 && outputs_pinned(net, sets.train) {
                 return Err(Error::Saturated { epoch });
@@ -237,6 +247,8 @@ fn check_sets<T: Float>(net: &Network<T>, sets: Sets<'_>) -> Result<()> {
 
 /// The mini-batches of epoch `progress.epoch + 1`, from `progress.step` on (not 0 when
 /// resuming mid-epoch): one step of `optim` each, progress and checkpoint moments reported.
+/// `backoff` says whether the epoch may try two cores, and hears how that went.
+#[allow(clippy::too_many_arguments)]
 fn run_epoch<T: Float>(
     net: &mut Network<T>,
     batches: &Batches<'_>,
@@ -244,6 +256,7 @@ fn run_epoch<T: Float>(
     config: &TrainConfig,
     optim: &mut Optim<T>,
     progress: &mut Progress,
+    backoff: &mut Backoff,
     on_event: &mut impl FnMut(Event<'_, T>) -> Result<()>,
 ) -> Result<()> {
     let (epoch, from, total) = (progress.epoch + 1, progress.step, batches.len());
@@ -253,7 +266,11 @@ fn run_epoch<T: Float>(
     let report_every = total.div_ceil(100).max(1);
     // To tell a stalled network (every gradient vanished) from a learning one.
     let weights_before: Vec<Array2<T>> = net.layers.iter().map(|l| l.weights.clone()).collect();
-    let stage = step::plan(net, optim, ws, m);
+    let stage = if backoff.allows() {
+        step::plan(net, optim, ws, m, batches.len() * m)
+    } else {
+        None
+    };
     let started = Instant::now();
     std::thread::scope(|scope| {
         let mut stepper = Stepper::start(stage.as_ref(), scope, net, optim, Epoch { batches, from });
@@ -266,7 +283,9 @@ fn run_epoch<T: Float>(
                 walk::draw_masks(ws, config.seed, epoch, batch);
                 let (xk, yk) = (x.slice(s![..k, ..]), y.slice(s![..k, ..]));
                 let (cost, finite) = stepper.step(net, optim, b, xk, yk, ws);
-                stepper.fall_back_if_stalled(net, batch, started);
+                if stepper.fall_back_if_stalled(net, optim, batch, started) {
+                    backoff.record(true);
+                }
                 let cost = cost.to_f64().unwrap_or(f64::NAN);
                 if !finite || !cost.is_finite() {
                     let what = if finite { "the cost" } else { "a weight" };
@@ -282,12 +301,12 @@ fn run_epoch<T: Float>(
                     })?;
                 }
                 if config.checkpoint_every.is_some_and(|n| batch % n == 0) && batch < total {
-                    stepper.sync(net);
+                    stepper.sync(net, optim);
                     on_event(Event::Checkpoint(net, progress, optim))?;
                 }
                 // The last mini-batch goes on to the epoch's end, which has its own checkpoint.
                 if stop_requested() && batch < total {
-                    stepper.sync(net);
+                    stepper.sync(net, optim);
                     on_event(Event::Checkpoint(net, progress, optim))?;
                     return Err(Error::Interrupted { epoch, batch });
                 }
@@ -295,7 +314,10 @@ fn run_epoch<T: Float>(
             Ok(())
         })();
         // The helper's neurons back into the network, whatever happened.
-        stepper.sync(net);
+        stepper.sync(net, optim);
+        if stage.is_some() && !matches!(stepper, Stepper::OneCore) {
+            backoff.record(stepper.stalled(started));
+        }
         result
     })?;
     let unchanged = net

@@ -24,10 +24,10 @@
 
 use crate::activation::Activation;
 use crate::linalg::{Float, gemm};
-use crate::network::{Network, Workspace, add_bias_activate, add_gradient};
-use crate::optim::{Optim, Optimizer, sgd_scales};
+use crate::network::{Network, Workspace, add_bias_activate, add_gradient, one_over};
+use crate::optim::{LayerState, Optim, Optimizer, Slot, sgd_scales, slots};
 use crate::train::walk::Batches;
-use ndarray::{Array1, Array2, ArrayView2, s};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut1, ArrayViewMut2, s};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -40,15 +40,23 @@ use std::time::{Duration, Instant};
 /// iris (4 000) was twice as slow, its epochs too short for a thread started per epoch.
 const MIN_FIRST_LAYER_MACS: usize = 1 << 16;
 
-/// Whether a step of `optim` on `net`, with the workspace `ws` of mini-batches of `m`, can go
-/// through [`Pair`]: plain SGD (the rule `optim` holds) without dropout, a hidden layer, the
-/// hand-written small kernels (AVX-512, f32) for a first layer large enough to be worth
-/// splitting, and two threads allowed ([`crate::linalg::with_threads`]).
-pub(crate) fn applies<T: Float>(net: &Network<T>, optim: &Optim<T>, ws: &Workspace<T>, m: usize) -> bool {
+/// The first layer's multiply-adds per epoch (feedforward) from which the split is used: a
+/// helper thread is started for every epoch, which costs tens of µs. Measured
+/// (`python/benchmarks/bench_sklearn.py`'s default fits, Adam, m = 200): breast cancer
+/// (426 × 30 → 100: 1.3 M per epoch, 0.19 ms epochs) 0.039 s on one core, 0.050 s split;
+/// digits (1347 × 64 → 100: 8.6 M) 0.150 s on one core, 0.134 s split.
+const MIN_EPOCH_FIRST_LAYER_MACS: usize = 1 << 22;
+
+/// Whether the steps on `net`, with the workspace `ws` of mini-batches of `m`, in an epoch of
+/// `samples`, can go through [`Pair`]: any rule without dropout, a hidden layer, the
+/// hand-written small kernels (f32) for a first layer large enough to be worth splitting,
+/// an epoch long enough to start a thread for, and two threads allowed
+/// ([`crate::linalg::with_threads`]).
+pub(crate) fn applies<T: Float>(net: &Network<T>, ws: &Workspace<T>, m: usize, samples: usize) -> bool {
     let first = &net.layers[0];
     let macs = m * first.weights.len();
-    optim.rule == Optimizer::Sgd
-        && !ws.has_dropout()
+    !ws.has_dropout()
+        && samples * first.weights.len() >= MIN_EPOCH_FIRST_LAYER_MACS
         && net.layers.len() >= 2
         && first.neurons() >= 2
         && first.activation != Activation::Softmax
@@ -57,10 +65,15 @@ pub(crate) fn applies<T: Float>(net: &Network<T>, optim: &Optim<T>, ws: &Workspa
         && crate::linalg::threads() >= 2
 }
 
-/// The helper's neurons: its rows of `W^1` and `b^1`.
+/// The helper's neurons: its rows of `W^1` and `b^1`, and for rules with state (momentum,
+/// Adam) their part of it and a buffer for their gradient (plain SGD never stores one).
 struct Rows<T> {
     weights: Array2<T>,
     biases: Array1<T>,
+    /// The rule's state arrays of these rows (flattened) and of their biases.
+    state: LayerState<T>,
+    grad_weights: Array2<T>,
+    grad_biases: Array1<T>,
 }
 
 /// What the two threads hand each other for one mini-batch (`capacity × helper neurons`).
@@ -170,20 +183,31 @@ pub(crate) struct Stage<T> {
 }
 
 impl<T: Float> Stage<T> {
-    pub fn new(net: &Network<T>, capacity: usize) -> Self {
+    pub fn new(net: &Network<T>, optim: &Optim<T>, capacity: usize) -> Self {
         let first = &net.layers[0];
-        let n = first.neurons();
+        let (n, n_inputs) = (first.neurons(), net.n_inputs());
         // Half each. The leader's extra work (the later layers, the cost, the deltas) is
         // matched by the helper converting the next mini-batch meanwhile; measured on the
         // lecture's network, 14, 15 or 16 of 30 rows for the leader are within noise, and of
         // 100 rows 50 beat 40 and 45.
         let split = n / 2;
         let helper = n - split;
+        let state = &optim.state[0];
         Stage {
             shared: Shared {
                 rows: Mutex::new(Rows {
                     weights: first.weights.slice(s![split.., ..]).to_owned(),
                     biases: first.biases.slice(s![split..]).to_owned(),
+                    state: (
+                        state
+                            .0
+                            .iter()
+                            .map(|a| a.slice(s![split * n_inputs..]).to_owned())
+                            .collect(),
+                        state.1.iter().map(|a| a.slice(s![split..]).to_owned()).collect(),
+                    ),
+                    grad_weights: Array2::zeros((helper, n_inputs)),
+                    grad_biases: Array1::zeros(helper),
                 }),
                 exchange: Mutex::new(Exchange {
                     a: Array2::zeros((capacity, helper)),
@@ -212,13 +236,19 @@ impl<T: Float> Stage<T> {
         let (shared, split, capacity) = (&self.shared, self.split, self.capacity);
         let activation = net.layers[0].activation;
         let n_inputs = net.n_inputs();
-        // η and λ/n are fixed within an epoch.
-        let (eta, decay) = (optim.eta, optim.decay);
+        // The rule, η and λ/n are fixed within an epoch; the helper's step t follows the
+        // leader's count from here.
+        let rule = Rule {
+            rule: optim.rule,
+            eta: optim.eta,
+            decay: optim.decay,
+            t: optim.t,
+        };
         // The helper runs the leader's kernel path (one decision, also under `with_kernel`).
         let kernel = crate::linalg::kernel();
         scope.spawn(move || {
             crate::linalg::with_kernel(kernel, || {
-                helper(shared, epoch, activation, n_inputs, capacity, (eta, decay))
+                helper(shared, epoch, activation, n_inputs, capacity, rule)
             })
         });
         Pair {
@@ -264,6 +294,55 @@ fn join_columns<T: Float>(all: &mut Array2<T>, left: &Array2<T>, right: &Array2<
     }
 }
 
+/// The update rule as the helper needs it: fixed for the epoch, and the step count `t` when
+/// the epoch's first mini-batch starts.
+#[derive(Clone, Copy)]
+struct Rule {
+    rule: Optimizer,
+    eta: f64,
+    decay: f64,
+    t: u64,
+}
+
+/// The update of some of the first layer's neurons (rows of `W^1`, `b^1` and their state)
+/// from their deltas `delta` (`k × rows`) and the inputs `x`, as [`Optim::step`] on one core
+/// updates every neuron: plain SGD fused with the gradient product, any other rule through
+/// the gradient `(1/k) δᵀ·x` (in `grad`) and [`Optimizer::update_block`]. `t` is this step's.
+/// Whether every new value is finite.
+#[allow(clippy::too_many_arguments)]
+fn update_rows<T: Float>(
+    rule: Rule,
+    t: u64,
+    delta: ArrayView2<T>,
+    x: ArrayView2<T>,
+    weights: ArrayViewMut2<T>,
+    biases: ArrayViewMut1<T>,
+    state: (Slots<'_, T>, Slots<'_, T>),
+    (mut gw, mut gb): (ArrayViewMut2<T>, ArrayViewMut1<T>),
+) -> bool {
+    let k = x.nrows();
+    if rule.rule == Optimizer::Sgd {
+        let (s, keep) = sgd_scales::<T>(rule.eta, rule.decay, k);
+        return add_gradient(s, keep, delta, x, weights, biases);
+    }
+    add_gradient(one_over(k), T::zero(), delta, x, gw.view_mut(), gb.view_mut());
+    rule.rule.update_block(
+        (rule.eta, rule.decay, t),
+        (weights, biases),
+        (gw.view(), gb.view()),
+        state,
+    )
+}
+
+/// The two state arrays of one parameter array, as [`slots`] gives them.
+type Slots<'a, T> = (Slot<'a, T>, Slot<'a, T>);
+
+/// The first `len` values of each state array: the leader's rows' part.
+fn prefix<T>(state: &mut [Array1<T>], len: usize) -> Slots<'_, T> {
+    let mut it = state.iter_mut().map(move |a| a.slice_mut(s![..len]));
+    (it.next(), it.next())
+}
+
 /// The helper thread's loop over the epoch.
 fn helper<T: Float>(
     shared: &Shared<T>,
@@ -271,7 +350,7 @@ fn helper<T: Float>(
     activation: Activation,
     n_inputs: usize,
     capacity: usize,
-    (eta, decay): (f64, f64),
+    rule: Rule,
 ) {
     let _stop = StopOnDrop(&shared.stop);
     // Two input buffers: the next mini-batch is converted while the leader works out the
@@ -281,7 +360,6 @@ fn helper<T: Float>(
     fill(&mut xs[0], epoch.from);
     for (i, batch) in (epoch.from..epoch.batches.len()).enumerate() {
         let k = epoch.batches.size(batch);
-        let (s, keep) = sgd_scales::<T>(eta, decay, k);
         let (x, next) = {
             let [even, odd] = &mut xs;
             if i % 2 == 0 { (even, odd) } else { (odd, even) }
@@ -302,7 +380,24 @@ fn helper<T: Float>(
             let rows = &mut *lock(&shared.rows);
             let ex = lock(&shared.exchange);
             let delta = ex.delta.slice(s![..k, ..]);
-            if !add_gradient(s, keep, delta, x, rows.weights.view_mut(), rows.biases.view_mut()) {
+            let Rows {
+                weights,
+                biases,
+                state: (sw, sb),
+                grad_weights,
+                grad_biases,
+            } = rows;
+            let finite = update_rows(
+                rule,
+                rule.t + i as u64 + 1,
+                delta,
+                x,
+                weights.view_mut(),
+                biases.view_mut(),
+                (slots(sw), slots(sb)),
+                (grad_weights.view_mut(), grad_biases.view_mut()),
+            );
+            if !finite {
                 shared.finite.store(false, Ordering::Release);
             }
         }
@@ -354,17 +449,31 @@ impl<T: Float> Pair<'_, T> {
         shared.deltas.store(batch + 1, Ordering::Release);
 
         // The later layers' updates, while the helper updates its rows.
-        let mut finite = optim.sgd_update(net, 1, x, ws);
+        let mut finite = if optim.rule == Optimizer::Sgd {
+            optim.sgd_update(net, 1, x, ws)
+        } else {
+            optim.update_layers(net, 1, x, ws)
+        };
 
-        let (s, keep) = optim.sgd_scales(k);
+        let rule = Rule {
+            rule: optim.rule,
+            eta: optim.eta,
+            decay: optim.decay,
+            t: optim.t,
+        };
+        let n_inputs = x.ncols();
         let first = &mut net.layers[0];
-        finite &= add_gradient(
-            s,
-            keep,
-            ws.delta(1, k).slice(s![.., ..split]),
+        let (sw, sb) = &mut optim.state[0];
+        let (delta, _, (gw, gb)) = ws.gradient_parts(0, k, x.reborrow());
+        finite &= update_rows(
+            rule,
+            rule.t,
+            delta.slice(s![.., ..split]),
             x,
             first.weights.slice_mut(s![..split, ..]),
             first.biases.slice_mut(s![..split]),
+            (prefix(sw, split * n_inputs), prefix(sb, split)),
+            (gw.slice_mut(s![..split, ..]), gb.slice_mut(s![..split])),
         );
         assert!(
             wait_for(&shared.updated, batch + 1, &shared.stop, Some(&self.waited)),
@@ -379,8 +488,9 @@ impl<T: Float> Pair<'_, T> {
         self.waited.get()
     }
 
-    /// Copies the helper's rows of `W^1` and `b^1` into `net`, which is then whole.
-    pub fn sync(&self, net: &mut Network<T>) {
+    /// Copies the helper's rows of `W^1` and `b^1`, and their part of the rule's state, into
+    /// `net` and `optim`, which are then whole.
+    pub fn sync(&self, net: &mut Network<T>, optim: &mut Optim<T>) {
         let rows = lock(&self.shared.rows);
         let first = &mut net.layers[0];
         first
@@ -388,5 +498,13 @@ impl<T: Float> Pair<'_, T> {
             .slice_mut(s![self.split.., ..])
             .assign(&rows.weights);
         first.biases.slice_mut(s![self.split..]).assign(&rows.biases);
+        let from = self.split * first.weights.ncols();
+        let (sw, sb) = &mut optim.state[0];
+        for (all, theirs) in sw.iter_mut().zip(&rows.state.0) {
+            all.slice_mut(s![from..]).assign(theirs);
+        }
+        for (all, theirs) in sb.iter_mut().zip(&rows.state.1) {
+            all.slice_mut(s![self.split..]).assign(theirs);
+        }
     }
 }

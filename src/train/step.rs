@@ -27,6 +27,46 @@ fn forced(_: usize) -> bool {
     false
 }
 
+/// Whether the next epoch may try two cores. After an epoch whose helper kept the leader
+/// waiting (its core busy with other programs), the next epochs run on one core: 1, then 2,
+/// 4, … up to 64 epochs each time it happens again, until a two-core epoch runs without
+/// waiting. Short epochs (a small data set's few mini-batches) never reach the check within
+/// an epoch, and every one of them would otherwise pay for the stalled hand-overs again.
+#[derive(Debug)]
+pub(crate) struct Backoff {
+    /// Epochs still to run on one core.
+    skip: usize,
+    /// Epochs to skip after the next stalled one.
+    next: usize,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff { skip: 0, next: 1 }
+    }
+}
+
+impl Backoff {
+    /// Whether this epoch may try two cores (counting a skipped epoch).
+    pub fn allows(&mut self) -> bool {
+        if self.skip > 0 {
+            self.skip -= 1;
+            return false;
+        }
+        true
+    }
+
+    /// What the epoch that tried two cores showed: whether its helper stalled it.
+    pub fn record(&mut self, stalled: bool) {
+        if stalled {
+            self.skip = self.next;
+            self.next = (self.next * 2).min(64);
+        } else {
+            self.next = 1;
+        }
+    }
+}
+
 /// How an epoch's steps run. Both give the same network bit for bit (tested); the choice is
 /// about speed only.
 pub(crate) enum Stepper<'s, T> {
@@ -37,14 +77,15 @@ pub(crate) enum Stepper<'s, T> {
 }
 
 /// The shared state a two-core epoch needs, when one applies: the only place that decides
-/// between the steppers, from the shape, the optimizer's rule, dropout and the threads allowed.
+/// between the steppers, from the shapes, the epoch's length, dropout and the threads allowed.
 pub(crate) fn plan<T: Float>(
     net: &Network<T>,
     optim: &Optim<T>,
     ws: &Workspace<T>,
     m: usize,
+    samples: usize,
 ) -> Option<Stage<T>> {
-    split::applies(net, optim, ws, m).then(|| Stage::new(net, m))
+    split::applies(net, ws, m, samples).then(|| Stage::new(net, optim, m))
 }
 
 impl<'s, T: Float> Stepper<'s, T> {
@@ -86,25 +127,70 @@ impl<'s, T: Float> Stepper<'s, T> {
     /// whole first; the helper ends. The steps give the same numbers either way, so the
     /// switch changes no bit of the result.
     /// Asked after mini-batch `batch` (from 1) of an epoch begun at `started`; looks every
-    /// [`FALL_BACK_CHECK_EVERY`] mini-batches.
-    pub fn fall_back_if_stalled(&mut self, net: &mut Network<T>, batch: usize, started: Instant) {
+    /// [`FALL_BACK_CHECK_EVERY`] mini-batches. True when it fell back.
+    pub fn fall_back_if_stalled(
+        &mut self,
+        net: &mut Network<T>,
+        optim: &mut Optim<T>,
+        batch: usize,
+        started: Instant,
+    ) -> bool {
         let Stepper::SplitFirstLayer(pair) = self else {
-            return;
+            return false;
         };
         let stalled = batch.is_multiple_of(FALL_BACK_CHECK_EVERY) && {
             let elapsed = started.elapsed();
             elapsed > Duration::from_millis(20) && pair.waited() * 4 > elapsed
         };
         if stalled || forced(batch) {
-            pair.sync(net);
+            pair.sync(net, optim);
             *self = Stepper::OneCore;
+            return true;
+        }
+        false
+    }
+
+    /// At an epoch's end, begun at `started`: whether its helper kept the leader waiting for
+    /// more than a quarter of it (false on one core).
+    pub fn stalled(&self, started: Instant) -> bool {
+        match self {
+            Stepper::SplitFirstLayer(pair) => pair.waited() * 4 > started.elapsed(),
+            Stepper::OneCore => false,
         }
     }
 
-    /// Makes `net` whole (the helper's rows of `W^1` back in it), e.g. for a checkpoint.
-    pub fn sync(&self, net: &mut Network<T>) {
+    /// Makes `net` and `optim` whole (the helper's rows of `W^1` and their state back in
+    /// them), e.g. for a checkpoint.
+    pub fn sync(&self, net: &mut Network<T>, optim: &mut Optim<T>) {
         if let Stepper::SplitFirstLayer(pair) = self {
-            pair.sync(net);
+            pair.sync(net, optim);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Backoff;
+
+    /// The epochs on one core after stalled two-core epochs: 1, 2, 4 … 64, and back to 1 once
+    /// a two-core epoch ran without waiting.
+    #[test]
+    fn backoff_doubles_the_one_core_epochs_and_forgets_after_a_good_epoch() {
+        let mut b = Backoff::default();
+        let skipped_after = |b: &mut Backoff, stalled: bool| {
+            assert!(b.allows(), "a two-core epoch");
+            b.record(stalled);
+            let mut skipped = 0;
+            while !b.allows() {
+                skipped += 1;
+            }
+            // That `allows` was the next two-core epoch's; give it back.
+            b.skip = 0;
+            skipped
+        };
+        let runs: Vec<usize> = (0..8).map(|_| skipped_after(&mut b, true)).collect();
+        assert_eq!(runs, [1, 2, 4, 8, 16, 32, 64, 64]);
+        assert_eq!(skipped_after(&mut b, false), 0);
+        assert_eq!(skipped_after(&mut b, true), 1, "a good epoch resets the backoff");
     }
 }

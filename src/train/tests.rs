@@ -235,18 +235,33 @@ mod two_cores {
         }
     }
 
-    /// Trains a fresh 256-40-10 network with `config`; returns it and the networks handed to
-    /// every checkpoint.
-    fn run(
-        config: &TrainConfig,
-        poison: Option<(usize, usize)>,
-    ) -> (crate::Result<()>, Network<f32>, Vec<Network<f32>>) {
+    /// Every rule, with weight decay: each has its own update of the helper's rows.
+    fn rules() -> [(Optimizer, f64); 4] {
+        [
+            (Optimizer::Sgd, 0.5),
+            (Optimizer::Momentum { mu: 0.9 }, 0.05),
+            (Optimizer::Nesterov { mu: 0.9 }, 0.05),
+            (Optimizer::ADAM, 0.01),
+        ]
+    }
+
+    /// What a run leaves: its result, the network, and the network and optimizer handed to
+    /// every checkpoint (the last one's optimizer at the end).
+    type Run = (crate::Result<()>, Network<f32>, Vec<(Network<f32>, Optim<f32>)>);
+
+    /// Trains a fresh 256-40-10 network with `config` and SGD; see [`run_with`].
+    fn run(config: &TrainConfig, poison: Option<(usize, usize)>) -> Run {
+        run_with(config, poison, (Optimizer::Sgd, 0.5))
+    }
+
+    /// Trains a fresh 256-40-10 network with `config` and the rule at its η.
+    fn run_with(config: &TrainConfig, poison: Option<(usize, usize)>, (rule, eta): (Optimizer, f64)) -> Run {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         let mut net: Network<f32> = Network::new(&[256, 40, 10], Init::StandardNormal, &mut rng).unwrap();
         if let Some(at) = poison {
             net.layers[0].weights[at] = f32::INFINITY;
         }
-        let mut optim = Optim::new(Optimizer::Sgd, 0.5, 1e-4, &net);
+        let mut optim = Optim::new(rule, eta, 1e-4, &net);
         let mut progress = Progress::new(rng);
         let d = data();
         let sets = Sets {
@@ -256,8 +271,8 @@ mod two_cores {
         };
         let mut seen = Vec::new();
         let result = train(&mut net, sets, config, &mut optim, &mut progress, |e| {
-            if let Event::Checkpoint(net, _, _) = e {
-                seen.push(net.clone());
+            if let Event::Checkpoint(net, _, optim) = e {
+                seen.push((net.clone(), optim.clone()));
             }
             Ok(())
         });
@@ -282,24 +297,24 @@ mod two_cores {
         )
         .unwrap();
         // Not a vacuous comparison where the split can run (AVX-512 and two cores, as here).
-        let applies = || {
-            let optim = Optim::new(Optimizer::Sgd, 0.5, 1e-4, &net);
-            super::super::split::applies(&net, &optim, &Workspace::new(&net, 10), 10)
-        };
+        let applies = || super::super::split::applies(&net, &Workspace::new(&net, 10), 10, 1003);
         if f32::has_small_kernels() && crate::linalg::threads() >= 2 {
             assert!(applies());
         }
         assert!(!with_threads(1, applies));
 
-        let (ok2, two, seen2) = run(&config(), None);
-        let (ok1, one, seen1) = with_threads(1, || run(&config(), None));
-        ok1.unwrap();
-        ok2.unwrap();
-        // Every weight and bias bit for bit, after training and at every checkpoint (which
-        // falls in mid-epoch, while the helper holds its rows).
-        assert_eq!(seen1.len(), 3 * (101 / 17 + 1));
-        assert_eq!(seen1, seen2);
-        assert_eq!(one, two);
+        for rule in rules() {
+            let (ok2, two, seen2) = run_with(&config(), None, rule);
+            let (ok1, one, seen1) = with_threads(1, || run_with(&config(), None, rule));
+            ok1.unwrap();
+            ok2.unwrap();
+            // Every weight, bias and state value bit for bit, after training and at every
+            // checkpoint (which falls in mid-epoch, while the helper holds its rows).
+            assert_eq!(seen1.len(), 3 * (101 / 17 + 1));
+            assert!(seen1 == seen2, "{:?}: the checkpoints differ", rule.0);
+            assert!(one == two, "{:?}: the networks differ", rule.0);
+        }
+        let (_, one, _) = run(&config(), None);
         let start: Network<f32> = Network::new(
             &[256, 40, 10],
             Init::StandardNormal,
@@ -317,14 +332,17 @@ mod two_cores {
     /// trains the same network as either path alone.
     #[test]
     fn falling_back_to_one_core_mid_epoch_changes_no_bit() {
-        let (ok1, one, _) = with_threads(1, || run(&config(), None));
-        ok1.unwrap();
-        super::super::step::FALL_BACK_AT.set(Some(40));
-        let (ok, fell, seen) = run(&config(), None);
-        super::super::step::FALL_BACK_AT.set(None);
-        ok.unwrap();
-        assert_eq!(seen.len(), 3 * (101 / 17 + 1));
-        assert_eq!(one, fell);
+        for rule in rules() {
+            let (ok1, one, seen1) = with_threads(1, || run_with(&config(), None, rule));
+            ok1.unwrap();
+            super::super::step::FALL_BACK_AT.set(Some(40));
+            let (ok, fell, seen) = run_with(&config(), None, rule);
+            super::super::step::FALL_BACK_AT.set(None);
+            ok.unwrap();
+            assert_eq!(seen.len(), 3 * (101 / 17 + 1));
+            assert!(one == fell, "{:?}: the networks differ", rule.0);
+            assert!(seen1 == seen, "{:?}: the checkpoints differ", rule.0);
+        }
     }
 
     /// The optimizer handed to `train` decides the update rule on every path: an Adam `Optim`
