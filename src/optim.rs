@@ -227,25 +227,18 @@ impl<T: Float> Optim<T> {
         ws: &mut Workspace<T>,
     ) -> (T, bool) {
         self.t += 1;
-        if self.rule == Optimizer::Sgd {
-            // The gradient is never stored: every delta is computed first (they need the old
-            // weights), then each layer gets W ← (1 − ηλ/n) W − (η/m) Δᵀ·Z_prev in one pass.
-            let cost = net.deltas(x, y, ws);
-            let finite = self.sgd_update(net, 0, x, ws);
-            return (cost, finite);
-        }
-
-        // Every delta first (they need the old weights), then each layer's gradient and its
-        // update in turn: the gradient of layer l needs only δ^l and z^(l−1).
+        // Every delta first (they need the old weights), then each layer's update.
         let cost = net.deltas(x, y, ws);
         let finite = self.update_layers(net, 0, x, ws);
         (cost, finite)
     }
 
-    /// The rule's update of weight layers `from..` from the deltas in `ws` (any rule but plain
-    /// SGD, which never stores its gradient: [`Optim::sgd_update`]), each layer's gradient
-    /// `∂C/∂W^l = (1/m) (Δ^l)ᵀ·Z^(l−1)`, `∂C/∂b^l = (1/m) Σ_rows Δ^l` into `ws.grads` first;
-    /// whether every new weight and bias is finite. `self.t` is this step's.
+    /// The update of weight layers `from..` from the deltas in `ws`, at this step's `self.t`;
+    /// whether every new weight and bias is finite. Plain SGD never stores its gradient: each
+    /// layer gets `W ← (1 − ηλ/n) W − (η/m) Δᵀ·Z_prev` in one pass ([`Optim::sgd_update`]).
+    /// Any other rule: each layer's gradient `∂C/∂W^l = (1/m) (Δ^l)ᵀ·Z^(l−1)`,
+    /// `∂C/∂b^l = (1/m) Σ_rows Δ^l` into `ws.grads` (it needs only `δ^l` and `z^(l−1)`), then
+    /// the rule's update of that layer.
     pub(crate) fn update_layers(
         &mut self,
         net: &mut Network<T>,
@@ -253,11 +246,13 @@ impl<T: Float> Optim<T> {
         x: ArrayView2<T>,
         ws: &mut Workspace<T>,
     ) -> bool {
+        if self.rule == Optimizer::Sgd {
+            return self.sgd_update(net, from, x, ws);
+        }
         let (m, inv_m) = (x.nrows(), one_over(x.nrows()));
         let mut finite = true;
         for (l, layer) in net.layers.iter_mut().enumerate().skip(from) {
-            let (delta, z_prev, grads) = ws.gradient_parts(l, m, x.reborrow());
-            let (gw, gb) = grads;
+            let (delta, z_prev, (gw, gb)) = ws.gradient_parts(l, m, x.reborrow());
             add_gradient(inv_m, T::zero(), delta, z_prev, gw.view_mut(), gb.view_mut());
             let (sw, sb) = &mut self.state[l];
             finite &= self.rule.update_block(

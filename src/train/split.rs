@@ -1,5 +1,5 @@
-//! Mini-batch SGD on two cores for networks whose first weight layer holds nearly all the
-//! work: in the lecture's 784-30-10 network, 98 % of a step's multiply-adds are `W^1`'s.
+//! Mini-batch training on two cores for networks whose first weight layer holds nearly all
+//! the work: in the lecture's 784-30-10 network, 98 % of a step's multiply-adds are `W^1`'s.
 //!
 //! Why a split by neurons: one core's FMA units bound a 784-30-10 step (m = 10) at 8.2 µs,
 //! and a general two-thread matrix product costs microseconds to hand out and gather; but two
@@ -9,7 +9,9 @@
 //! - the **helper** thread owns the second part, its rows `j` of `W^1` and `b^1`. For every
 //!   mini-batch it converts the samples itself, computes its neurons' feedforward
 //!   `a^1_j = Σ_k w^1_jk x_k + b^1_j`, `z^1_j = σ(a^1_j)`, and once the leader has the deltas,
-//!   their update `w^1_jk ← w^1_jk − (η/m) Σ_x δ^1_j x_k`.
+//!   their update `w^1_jk ← w^1_jk − (η/m) Σ_x δ^1_j x_k` (SGD; the other rules take the
+//!   gradient `(1/m) Σ_x δ^1_j x_k` through their state, the helper's rows' part of which it
+//!   keeps for the epoch).
 //! - the **leader** (the training loop's thread) does the same for the first part, and all
 //!   the rest: the later layers' feedforward, the cost, every delta, the later layers' updates.
 //!
@@ -238,12 +240,7 @@ impl<T: Float> Stage<T> {
         let n_inputs = net.n_inputs();
         // The rule, η and λ/n are fixed within an epoch; the helper's step t follows the
         // leader's count from here.
-        let rule = Rule {
-            rule: optim.rule,
-            eta: optim.eta,
-            decay: optim.decay,
-            t: optim.t,
-        };
+        let rule = Rule::of(optim);
         // The helper runs the leader's kernel path (one decision, also under `with_kernel`).
         let kernel = crate::linalg::kernel();
         scope.spawn(move || {
@@ -302,6 +299,17 @@ struct Rule {
     eta: f64,
     decay: f64,
     t: u64,
+}
+
+impl Rule {
+    fn of<T>(optim: &Optim<T>) -> Rule {
+        Rule {
+            rule: optim.rule,
+            eta: optim.eta,
+            decay: optim.decay,
+            t: optim.t,
+        }
+    }
 }
 
 /// The update of some of the first layer's neurons (rows of `W^1`, `b^1` and their state)
@@ -449,18 +457,9 @@ impl<T: Float> Pair<'_, T> {
         shared.deltas.store(batch + 1, Ordering::Release);
 
         // The later layers' updates, while the helper updates its rows.
-        let mut finite = if optim.rule == Optimizer::Sgd {
-            optim.sgd_update(net, 1, x, ws)
-        } else {
-            optim.update_layers(net, 1, x, ws)
-        };
+        let mut finite = optim.update_layers(net, 1, x, ws);
 
-        let rule = Rule {
-            rule: optim.rule,
-            eta: optim.eta,
-            decay: optim.decay,
-            t: optim.t,
-        };
+        let rule = Rule::of(optim);
         let n_inputs = x.ncols();
         let first = &mut net.layers[0];
         let (sw, sb) = &mut optim.state[0];
