@@ -89,6 +89,17 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, String> {
     if format == Some(ImageFormat::Jpeg) && !jpeg_complete(bytes) {
         return Err("the JPEG file is truncated: its image data has no end marker (FF D9)".into());
     }
+    // Every 8×8 block's DC coefficient costs at least one bit, and a minimum coded unit (at
+    // most 32×32 pixels) holds at least one block of each component: a whole image of w·h
+    // pixels needs at least w·h/8192 bytes. Fewer, and the decoder would fill the rest.
+    let least = u64::from(w) * u64::from(h) / 8192;
+    if format == Some(ImageFormat::Jpeg) && (bytes.len() as u64) < least {
+        return Err(format!(
+            "the JPEG file is truncated: {w}×{h} pixels need at least {least} bytes of image \
+             data, but the file has {}",
+            bytes.len()
+        ));
+    }
     let mut limits = Limits::default();
     limits.max_image_width = Some(w);
     limits.max_image_height = Some(h);
@@ -300,6 +311,15 @@ mod tests {
                 .unwrap()
                 .little_ink
         );
+    }
+
+    /// Found by the fuzzer: 444 bytes ending in FF D9 that declare 3840×4352 pixels, which the
+    /// decoder filled in from almost no data.
+    #[test]
+    fn a_jpeg_with_too_little_data_for_its_size_is_truncated() {
+        let bytes = include_bytes!("../../fuzz/regressions/image/jpeg-too-short-for-its-size");
+        let e = decode(bytes).unwrap_err();
+        assert!(e.contains("truncated") && e.contains("3840×4352"), "{e}");
     }
 
     #[test]
