@@ -322,24 +322,12 @@ impl Distorter {
     /// given a standardiser ([`Distorter::with_standardizer`]).
     pub fn distorted_set(&mut self, data: &Dataset, seed: u64, epoch: usize) -> Dataset {
         let features = match &data.features {
-            Features::Pixels(pixels) => {
-                let mut out = Array2::<u8>::zeros(pixels.dim());
-                for (index, (src, mut dst)) in pixels.rows().into_iter().zip(out.rows_mut()).enumerate() {
-                    let src = src.to_slice().expect("rows of a standard array");
-                    let dst = dst.as_slice_mut().expect("rows of a standard array");
-                    self.distort(src, dst, seed, epoch, index);
-                }
-                Features::Pixels(out)
-            }
-            Features::Values(values) => {
-                let mut out = Array2::<f32>::zeros(values.dim());
-                for (index, (src, mut dst)) in values.rows().into_iter().zip(out.rows_mut()).enumerate() {
-                    let src = src.to_slice().expect("rows of a standard array");
-                    let dst = dst.as_slice_mut().expect("rows of a standard array");
-                    self.distort_standardized(src, dst, seed, epoch, index);
-                }
-                Features::Values(out)
-            }
+            Features::Pixels(pixels) => Features::Pixels(map_rows(pixels, |index, src, dst| {
+                self.distort(src, dst, seed, epoch, index)
+            })),
+            Features::Values(values) => Features::Values(map_rows(values, |index, src, dst| {
+                self.distort_standardized(src, dst, seed, epoch, index)
+            })),
         };
         Dataset {
             features,
@@ -367,6 +355,19 @@ impl Distorter {
         }
         (self.raw, self.raw_out, self.standardizer) = (raw, out, Some(st));
     }
+}
+
+/// A new array of `src`'s shape whose row `i` is written by `f(i, src row, out row)`.
+fn map_rows<A: Copy + num_traits::Zero>(
+    src: &Array2<A>,
+    mut f: impl FnMut(usize, &[A], &mut [A]),
+) -> Array2<A> {
+    let mut out = Array2::<A>::zeros(src.dim());
+    for (index, (row, mut dst)) in src.rows().into_iter().zip(out.rows_mut()).enumerate() {
+        let row = row.to_slice().expect("rows of a standard array");
+        f(index, row, dst.as_slice_mut().expect("rows of a standard array"));
+    }
+    out
 }
 
 /// The Gaussian of σ pixels on the taps `−⌈3σ⌉ … ⌈3σ⌉`, summing to 1 (empty for σ = 0).
