@@ -166,7 +166,7 @@ def main():
 
     mnist = [r for r in rows if r["config"] != 7]
     if mnist:
-        print(f"\nmatrix-product peak measured in this run: {peak / 1e9:.0f} GFLOP/s (f32, 4096³, 2 threads)")
+        print(f"\nmatrix-product peak measured in this run: {peak / 1e9:.0f} GFLOP/s (f32, 2 threads: the best of a 4096³ product and two training-shaped ones)")
         print("seconds: median per epoch (per pass over the test set for inference), after a warm-up")
         print("peer/mlp: how many times longer the row takes than mlp; ×floor: seconds / (FLOPs ÷ peak)")
         print("GFLOP: per epoch (per pass for inference); dropout does not change it\n")

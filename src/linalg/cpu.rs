@@ -1,5 +1,6 @@
-//! What the processor can do, and the one decision of which kernel path runs ([`kernel`]):
-//! the best the processor has, or the one `MLP_KERNEL` names. The small kernels, the
+//! What the processor can do, and the two decisions every kernel asks about: which kernel path
+//! runs ([`kernel`]: the best the processor has, or the one `MLP_KERNEL` names) and how many
+//! threads work may use ([`threads`]). The small kernels, the
 //! element-wise passes ([`super::simd_fn`]) and the two-core stepper all ask here, so that
 //! the dispatching module and the kernels do not depend on each other.
 
@@ -149,4 +150,33 @@ pub fn has_avx2_fma() -> bool {
     return std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
     #[cfg(not(target_arch = "x86_64"))]
     false
+}
+
+thread_local! {
+    /// The most threads work started on this thread may use (see [`with_threads`]).
+    static MAX_THREADS: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// Runs `f` with the work it starts on this thread (matrix products, training steps,
+/// evaluation) using at most `n` threads; `1` keeps it all on this thread. Without it, work
+/// uses every core where that pays. The numbers computed are the same either way.
+pub fn with_threads<R>(n: usize, f: impl FnOnce() -> R) -> R {
+    let before = MAX_THREADS.replace(n.max(1));
+    // Restored on the way out, also by a panic.
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            MAX_THREADS.set(self.0);
+        }
+    }
+    let _restore = Restore(before);
+    f()
+}
+
+/// The threads work started on this thread may use: the cores, or fewer under
+/// [`with_threads`].
+pub fn threads() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    MAX_THREADS.get().min(cores)
 }

@@ -5,11 +5,9 @@ mod cpu;
 pub mod small;
 
 use ndarray::{ArrayView2, ArrayViewMut2, ScalarOperand};
-use std::cell::Cell;
 use std::fmt::{Debug, Display};
 use std::iter::Sum;
 use std::ops::{AddAssign, MulAssign, SubAssign};
-use std::sync::OnceLock;
 
 /// The float types a network computes in: `f32` for training, `f64` for gradient checks.
 pub trait Float:
@@ -176,7 +174,7 @@ macro_rules! simd_fn {
 }
 pub(crate) use simd_fn;
 
-pub use cpu::{KERNEL_ENV, Kernel, has_avx2_fma, has_avx512, kernel, with_kernel};
+pub use cpu::{KERNEL_ENV, Kernel, has_avx2_fma, has_avx512, kernel, threads, with_kernel, with_threads};
 
 /// The kernel path this process runs ([`kernel`]), for a run's header and figures. A seed
 /// gives the same model bit for bit on one path whatever the thread count, and the same on the
@@ -227,35 +225,6 @@ pub fn map16<T: Float>(x: &[T], y: &mut [T], f: impl Fn(T) -> T) {
 /// Products of at least this many multiply-adds use both cores; below it a second thread
 /// costs more in synchronisation than it saves.
 const PARALLEL_MIN_FLOPS: usize = 1 << 21;
-
-thread_local! {
-    /// The most threads work started on this thread may use (see [`with_threads`]).
-    static MAX_THREADS: Cell<usize> = const { Cell::new(usize::MAX) };
-}
-
-/// Runs `f` with the work it starts on this thread (matrix products, training steps,
-/// evaluation) using at most `n` threads; `1` keeps it all on this thread. Without it, work
-/// uses every core where that pays. The numbers computed are the same either way.
-pub fn with_threads<R>(n: usize, f: impl FnOnce() -> R) -> R {
-    let before = MAX_THREADS.replace(n.max(1));
-    // Restored on the way out, also by a panic.
-    struct Restore(usize);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            MAX_THREADS.set(self.0);
-        }
-    }
-    let _restore = Restore(before);
-    f()
-}
-
-/// The threads work started on this thread may use: the cores, or fewer under
-/// [`with_threads`].
-pub fn threads() -> usize {
-    static CORES: OnceLock<usize> = OnceLock::new();
-    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    MAX_THREADS.get().min(cores)
-}
 
 /// `C ← β·C + α·A·B` for `A: m×k`, `B: k×n`, `C: m×n`, any strides (pass `x.t()` for a
 /// transpose: it is a view, nothing is copied). With `beta == 0` the old `C` is not read.

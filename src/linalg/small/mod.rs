@@ -3,7 +3,7 @@
 //! than multiplying. AVX-512 ([`avx512`]) and AVX2 + FMA ([`avx2`]), which sum in the same
 //! order and give the same bits; [`try_gemm`] declines (and the caller uses the crate) on the
 //! gemm-only path ([`Kernel::Gemm`]: other processors, or `MLP_KERNEL=gemm`) and for large
-//! products.
+//! products ([`max_macs`]); the AVX-512 ones take medium products too, on two cores.
 //!
 //! Two forms, after the layout of the operands (all row-major, `C` with unit column stride):
 //! - `nt`: `C = β·C + α·A·Bᵀ` with the rows of `A` and `B` both contiguous: every `C[i][j]`
@@ -16,16 +16,36 @@ mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 
-use super::cpu::{Kernel, kernel};
-use ndarray::{ArrayView2, ArrayViewMut2};
+use super::cpu::{Kernel, kernel, threads};
+use ndarray::{ArrayView2, ArrayViewMut2, Axis};
 
-/// Products with more multiply-adds than this go to the GEMM crate (packing pays off there,
-/// and it can use both cores).
+/// Products of at most this many multiply-adds take one core: a second thread costs more in
+/// hand-over than it saves. Every path's kernels take them, and the AVX-512 and AVX2 kernels
+/// give the same bits for them.
 pub const MAX_MACS: usize = 1 << 21;
+
+/// The AVX-512 kernels also take products up to this size, split between two cores: measured
+/// (`cargo run --release --example gemm_shapes`, a 2-core Zen 5) at 184–262 GFLOP/s on one
+/// core for the shapes of 784-100-10 and 784-800-800-10 mini-batches of 128, where the `gemm`
+/// crate (AVX2 micro-kernels without its nightly feature) reaches 112–134, and 320–450 on two
+/// cores against its 120–250. The AVX2 kernels stop at [`MAX_MACS`]: at these sizes they
+/// reach only 55–70 GFLOP/s a core, half the crate's, so that path leaves them to the crate
+/// (which sums in another order: the two paths' bits differ for such products).
+/// Beyond it (4096³) the crate's packing of panels into the caches pays off.
+pub const AVX512_MAX_MACS: usize = 1 << 30;
 
 /// True when the kernel path ([`kernel`]) has small kernels (AVX-512 or AVX2).
 pub fn available() -> bool {
     kernel() != Kernel::Gemm
+}
+
+/// The largest product (in multiply-adds) that `path`'s kernels take.
+pub fn max_macs(path: Kernel) -> usize {
+    match path {
+        Kernel::Avx512 => AVX512_MAX_MACS,
+        Kernel::Avx2 => MAX_MACS,
+        Kernel::Gemm => 0,
+    }
 }
 
 /// Computes `C ← β·C + α·A·B` if a kernel of the path ([`kernel`]) fits the shapes and
@@ -42,7 +62,9 @@ pub fn try_gemm(
 }
 
 /// [`try_gemm`] on the path `path` (`None` for [`Kernel::Gemm`]), to compare paths in one
-/// process.
+/// process. A product of more than [`MAX_MACS`] is split in two halves of `C` computed on two
+/// threads (when [`threads`] allows two): every value of `C` is one kernel's sum over the
+/// same `k` in the same order wherever the cut falls, so the bits do not depend on the split.
 ///
 /// # Panics
 /// If the processor cannot run `path`.
@@ -54,53 +76,124 @@ pub fn try_gemm_on(
     beta: f32,
     c: &mut ArrayViewMut2<f32>,
 ) -> Option<bool> {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let (m, k) = a.dim();
-        let n = b.ncols();
-        if m * n * k > MAX_MACS || path == Kernel::Gemm {
+    let (m, k) = a.dim();
+    let n = b.ncols();
+    if m * n * k > max_macs(path) {
+        return None;
+    }
+    assert!(
+        path.available(),
+        "kernel path {} is not available here",
+        path.name()
+    );
+    let form = Form::of(a, b, c)?;
+    if m * n * k <= MAX_MACS || threads() < 2 {
+        return Some(form.run(path, alpha, a, b, beta, c));
+    }
+    // Halve the larger input: the rows of `A` (and `C`), or the columns of `B` (and `C`),
+    // cut at a multiple of 16 so that every vector of a row of `C` stays whole.
+    let finite = if m * k >= k * n || n < 32 {
+        let (a0, a1) = a.split_at(Axis(0), m / 2);
+        let (mut c0, mut c1) = c.view_mut().split_at(Axis(0), m / 2);
+        let (f0, f1) = rayon::join(
+            || form.run(path, alpha, a0, b, beta, &mut c0),
+            || form.run(path, alpha, a1, b, beta, &mut c1),
+        );
+        f0 && f1
+    } else {
+        let cut = n / 2 / 16 * 16;
+        let (b0, b1) = b.split_at(Axis(1), cut);
+        let (mut c0, mut c1) = c.view_mut().split_at(Axis(1), cut);
+        let (f0, f1) = rayon::join(
+            || form.run(path, alpha, a, b0, beta, &mut c0),
+            || form.run(path, alpha, a, b1, beta, &mut c1),
+        );
+        f0 && f1
+    };
+    Some(finite)
+}
+
+/// The two layouts the kernels take (see the module's notes); a part of `C` cut along either
+/// axis keeps its form.
+#[derive(Clone, Copy)]
+enum Form {
+    /// The rows of `B` are contiguous.
+    Nn,
+    /// `B` is the transpose of a row-major matrix, and the rows of `A` are contiguous.
+    Nt,
+}
+
+impl Form {
+    fn of(a: ArrayView2<f32>, b: ArrayView2<f32>, c: &ArrayViewMut2<f32>) -> Option<Form> {
+        if !cfg!(target_arch = "x86_64") {
             return None;
         }
-        assert!(
-            path.available(),
-            "kernel path {} is not available here",
-            path.name()
-        );
         let (sa, sb, sc) = (a.strides(), b.strides(), c.strides());
         if sc[1] != 1 || sa.iter().chain(sb).chain(sc).any(|&s| s < 0) {
             return None;
         }
-        let (sa, sb, ldc) = (
-            [sa[0] as usize, sa[1] as usize],
-            [sb[0] as usize, sb[1] as usize],
-            sc[0] as usize,
-        );
-        let avx512 = path == Kernel::Avx512;
-        // SAFETY: the pointers and strides describe live views of the checked shapes; `c` is
-        // borrowed mutably so it overlaps neither input; the path's features (AVX-512F and DQ,
-        // or AVX2 and FMA) were checked above.
-        unsafe {
-            if sb[1] == 1 {
-                let (a, b, c) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
-                return Some(if avx512 {
-                    avx512::nn(m, n, k, alpha, a, sa, b, sb[0], beta, c, ldc)
-                } else {
-                    avx2::nn(m, n, k, alpha, a, sa, b, sb[0], beta, c, ldc)
-                });
-            }
-            if sb[0] == 1 && sa[1] == 1 {
-                // B is the transpose of an n×k row-major matrix with row stride sb[1].
-                let (a, b, c) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
-                return Some(if avx512 {
-                    avx512::nt(m, n, k, alpha, a, sa[0], b, sb[1], beta, c, ldc)
-                } else {
-                    avx2::nt(m, n, k, alpha, a, sa[0], b, sb[1], beta, c, ldc)
-                });
-            }
+        if sb[1] == 1 {
+            Some(Form::Nn)
+        } else if sb[0] == 1 && sa[1] == 1 {
+            Some(Form::Nt)
+        } else {
+            None
         }
     }
-    let _ = (path, alpha, a, b, beta, c);
-    None
+
+    /// The product on one thread, by `path`'s kernel of this form.
+    fn run(
+        self,
+        path: Kernel,
+        alpha: f32,
+        a: ArrayView2<f32>,
+        b: ArrayView2<f32>,
+        beta: f32,
+        c: &mut ArrayViewMut2<f32>,
+    ) -> bool {
+        let (m, k) = a.dim();
+        let n = b.ncols();
+        if m == 0 || n == 0 {
+            return true;
+        }
+        #[cfg(target_arch = "x86_64")]
+        {
+            let (sa, sb, ldc) = (a.strides(), b.strides(), c.strides()[0] as usize);
+            let sa = [sa[0] as usize, sa[1] as usize];
+            let avx512 = path == Kernel::Avx512;
+            let (a, b, c) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
+            // SAFETY: the pointers and (non-negative, checked by `Form::of`) strides describe
+            // live views of the checked shapes; `c` is borrowed mutably so it overlaps neither
+            // input; the path's features (AVX-512F and DQ, or AVX2 and FMA) were checked by the
+            // caller (`Kernel::available`).
+            unsafe {
+                match self {
+                    Form::Nn => {
+                        let ldb = sb[0] as usize;
+                        if avx512 {
+                            avx512::nn(m, n, k, alpha, a, sa, b, ldb, beta, c, ldc)
+                        } else {
+                            avx2::nn(m, n, k, alpha, a, sa, b, ldb, beta, c, ldc)
+                        }
+                    }
+                    Form::Nt => {
+                        // B is the transpose of an n×k row-major matrix with row stride sb[1].
+                        let ldb = sb[1] as usize;
+                        if avx512 {
+                            avx512::nt(m, n, k, alpha, a, sa[0], b, ldb, beta, c, ldc)
+                        } else {
+                            avx2::nt(m, n, k, alpha, a, sa[0], b, ldb, beta, c, ldc)
+                        }
+                    }
+                }
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = (self, path, alpha, a, b, beta, c, m, k, n);
+            unreachable!("no kernel form off x86_64")
+        }
+    }
 }
 
 #[cfg(test)]

@@ -191,7 +191,20 @@ fn all_sums_at_once_equal_sixteen_horizontal_sums() {
 fn declines_large_products_and_the_gemm_path() {
     let a = Array2::<f32>::zeros((256, 256));
     let mut c = Array2::<f32>::zeros((256, 256));
-    assert_eq!(try_gemm(1.0, a.view(), a.view(), 0.0, &mut c.view_mut()), None);
+    // 2²⁴ multiply-adds: beyond the AVX2 kernels, within the AVX-512 ones.
+    for path in small_paths() {
+        let took = try_gemm_on(path, 1.0, a.view(), a.view(), 0.0, &mut c.view_mut());
+        assert_eq!(took.is_some(), path == Kernel::Avx512, "{}", path.name());
+    }
+    let (tall, square) = (
+        Array2::<f32>::zeros((1025, 1024)),
+        Array2::<f32>::zeros((1024, 1024)),
+    );
+    let mut out = Array2::<f32>::zeros((1025, 1024));
+    for path in small_paths() {
+        let took = try_gemm_on(path, 1.0, tall.view(), square.view(), 0.0, &mut out.view_mut());
+        assert_eq!(took, None, "{}: more than 2³⁰ multiply-adds", path.name());
+    }
     let small = filled(4, 4, 0);
     assert_eq!(
         try_gemm_on(
@@ -204,4 +217,90 @@ fn declines_large_products_and_the_gemm_path() {
         ),
         None
     );
+}
+
+/// A product's name, `A` and `B` as stored, and whether each is used transposed.
+type Operands = (&'static str, Array2<f32>, Array2<f32>, bool, bool);
+
+/// The products of a 784-100-10 and a wide mini-batch step, in their three layouts: the
+/// feedforward `Z·Wᵀ`, the deltas `Δ·W` and the weight update `β·W + α·Δᵀ·Z`.
+fn medium_products() -> Vec<Operands> {
+    vec![
+        (
+            "feedforward 128×784 · (100×784)ᵀ",
+            filled(128, 784, 1),
+            filled(100, 784, 2),
+            false,
+            true,
+        ),
+        (
+            "deltas 128×100 · 100×784",
+            filled(128, 100, 3),
+            filled(100, 784, 4),
+            false,
+            false,
+        ),
+        (
+            "update (128×100)ᵀ · 128×784",
+            filled(128, 100, 5),
+            filled(128, 784, 6),
+            true,
+            false,
+        ),
+        (
+            "feedforward 300×700 · (47×700)ᵀ",
+            filled(300, 700, 7),
+            filled(47, 700, 8),
+            false,
+            true,
+        ),
+        (
+            "update (64×520)ᵀ · 64×90",
+            filled(64, 520, 9),
+            filled(64, 90, 10),
+            true,
+            false,
+        ),
+    ]
+}
+
+fn operands<'a>(
+    a: &'a Array2<f32>,
+    b: &'a Array2<f32>,
+    a_t: bool,
+    b_t: bool,
+) -> (ArrayView2<'a, f32>, ArrayView2<'a, f32>) {
+    (
+        if a_t { a.t() } else { a.view() },
+        if b_t { b.t() } else { b.view() },
+    )
+}
+
+#[test]
+fn medium_products_on_two_cores_match_a_naive_product_and_one_core_bit_for_bit() {
+    if !Kernel::Avx512.available() {
+        eprintln!("skipped: this processor lacks the avx512 path");
+        return;
+    }
+    for (what, a, b, a_t, b_t) in medium_products() {
+        let (a, b) = operands(&a, &b, a_t, b_t);
+        let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
+        assert!(m * n * k > MAX_MACS, "{what} is small");
+        let c = filled(m, n, 11);
+        let (alpha, beta) = (-0.3, if a_t { 1.0 } else { 0.0 });
+        let run = |threads| {
+            let mut out = c.clone();
+            let finite = crate::linalg::with_threads(threads, || {
+                try_gemm_on(Kernel::Avx512, alpha, a, b, beta, &mut out.view_mut())
+            });
+            assert_eq!(finite, Some(true), "{what}");
+            out
+        };
+        let (one, two) = (run(1), run(2));
+        close(&one, &naive(alpha, a, b, beta, &c));
+        assert!(
+            one.iter().zip(&two).all(|(x, y)| x.to_bits() == y.to_bits()),
+            "{what}: one core and two differ"
+        );
+    }
 }
