@@ -25,7 +25,7 @@
 //! trains to the same weights bit for bit whichever path runs (tested).
 
 use crate::activation::Activation;
-use crate::linalg::{Float, gemm};
+use crate::linalg::{Float, gemm, small, with_threads};
 use crate::network::{Network, Workspace, add_bias_activate, add_gradient, one_over};
 use crate::optim::{LayerState, Optim, Optimizer, Slot, sgd_scales, slots};
 use crate::train::walk::Batches;
@@ -63,8 +63,25 @@ pub(crate) fn applies<T: Float>(net: &Network<T>, ws: &Workspace<T>, m: usize, s
         && first.neurons() >= 2
         && first.activation != Activation::Softmax
         && T::has_small_kernels()
-        && (MIN_FIRST_LAYER_MACS..=crate::linalg::small::MAX_MACS).contains(&macs)
+        && (MIN_FIRST_LAYER_MACS..=max_first_layer_macs(net)).contains(&macs)
         && crate::linalg::threads() >= 2
+}
+
+/// The largest first layer (multiply-adds per mini-batch) worth splitting: one that one core's
+/// kernels take ([`small::MAX_MACS`]); on the AVX-512 path, whose kernels take medium products
+/// too, also any they take when the first layer holds three quarters of the weights or more
+/// (784-100-10 at m = 128), whose other layers are then left to one core. A medium product on
+/// its own is halved between the cores by `rayon::join`, whose worker sleeps between products
+/// and is woken for each: measured (`scripts/bench.sh --configs 5`, a 2-core Zen 5) 0.118 s
+/// per epoch that way, 0.065–0.071 s split here.
+fn max_first_layer_macs<T: Float>(net: &Network<T>) -> usize {
+    let first = net.layers[0].weights.len();
+    let rest: usize = net.layers[1..].iter().map(|l| l.weights.len()).sum();
+    if first >= 3 * rest {
+        small::max_macs(crate::linalg::kernel())
+    } else {
+        small::MAX_MACS
+    }
 }
 
 /// The helper's neurons: its rows of `W^1` and `b^1`, and for rules with state (momentum,
@@ -244,8 +261,9 @@ impl<T: Float> Stage<T> {
         // The helper runs the leader's kernel path (one decision, also under `with_kernel`).
         let kernel = crate::linalg::kernel();
         scope.spawn(move || {
+            // Each thread's products stay on its own core.
             crate::linalg::with_kernel(kernel, || {
-                helper(shared, epoch, activation, n_inputs, capacity, rule)
+                with_threads(1, || helper(shared, epoch, activation, n_inputs, capacity, rule))
             })
         });
         Pair {
@@ -419,6 +437,19 @@ impl<T: Float> Pair<'_, T> {
     /// every weight and bias is finite after it. The helper's rows of `W^1` stay with it:
     /// `net` has them only after [`Pair::sync`].
     pub fn step(
+        &mut self,
+        net: &mut Network<T>,
+        optim: &mut Optim<T>,
+        batch: usize,
+        x: ArrayView2<T>,
+        y: ArrayView2<T>,
+        ws: &mut Workspace<T>,
+    ) -> (T, bool) {
+        // The helper has the other core: this thread's products stay on this one.
+        with_threads(1, || self.step_on_one_core(net, optim, batch, x, y, ws))
+    }
+
+    fn step_on_one_core(
         &mut self,
         net: &mut Network<T>,
         optim: &mut Optim<T>,

@@ -328,6 +328,49 @@ mod two_cores {
         );
     }
 
+    /// A first layer too large for one core's kernels but holding most of the weights
+    /// (256-300-10 at m = 128: 9.8 M multiply-adds a mini-batch) is split on the AVX-512
+    /// path, its halves through the medium kernels, and trains the same network as one core.
+    #[test]
+    fn a_large_first_layer_split_in_two_trains_the_same_network_as_one_core() {
+        let layers = [256, 300, 10];
+        let fresh =
+            || Network::<f32>::new(&layers, Init::StandardNormal, &mut ChaCha8Rng::seed_from_u64(7)).unwrap();
+        let net = fresh();
+        let applies = || super::super::split::applies(&net, &Workspace::new(&net, 128), 128, 1003);
+        if crate::linalg::Kernel::Avx512.available() && crate::linalg::threads() >= 2 {
+            assert!(applies(), "the split runs here");
+        } else {
+            eprintln!("skipped the split's own check: this processor lacks the avx512 path or a second core");
+        }
+        let d = data();
+        for rule in rules() {
+            let go = |threads| {
+                with_threads(threads, || {
+                    let mut net = fresh();
+                    let mut optim = Optim::new(rule.0, rule.1 / 10.0, 1e-4, &net);
+                    let mut progress = Progress::new(ChaCha8Rng::seed_from_u64(7));
+                    let sets = Sets {
+                        train: &d,
+                        validation: None,
+                        test: None,
+                    };
+                    let config = TrainConfig {
+                        epochs: 2,
+                        batch_size: 128,
+                        ..TrainConfig::default()
+                    };
+                    train(&mut net, sets, &config, &mut optim, &mut progress, |_| Ok(())).unwrap();
+                    (net, optim)
+                })
+            };
+            let ((one, optim_one), (two, optim_two)) = (go(1), go(2));
+            assert!(one == two, "{:?}: the networks differ", rule.0);
+            assert!(optim_one == optim_two, "{:?}: the rule's state differs", rule.0);
+            assert!(one != fresh(), "{:?}: nothing trained", rule.0);
+        }
+    }
+
     /// A two-core epoch that goes on with one core part-way (its helper kept it waiting)
     /// trains the same network as either path alone.
     #[test]
