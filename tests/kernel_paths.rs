@@ -15,9 +15,14 @@ use rand_chacha::ChaCha8Rng;
 /// Weights and biases of the lecture's 784-30-10 network after one epoch of mini-batches of
 /// 10 over 200 random images, on `path` with `threads` threads, as bits.
 fn trained_bits(path: Kernel, threads: usize) -> Vec<u32> {
+    trained_bits_of(&[784, 30, 10], 10, 200, path, threads)
+}
+
+/// Weights and biases of a sigmoid network of `layers` after one epoch of mini-batches of
+/// `batch` over `n` random images, on `path` with `threads` threads, as bits.
+fn trained_bits_of(layers: &[usize], batch: usize, n: usize, path: Kernel, threads: usize) -> Vec<u32> {
     let mut rng = ChaCha8Rng::seed_from_u64(3);
-    let mut net: Network<f32> = Network::new(&[784, 30, 10], Init::StandardNormal, &mut rng).unwrap();
-    let n = 200;
+    let mut net: Network<f32> = Network::new(layers, Init::StandardNormal, &mut rng).unwrap();
     // Digits on blank paper: most 16-pixel blocks zero, as the kernels' block skipping expects.
     let pixels = Array2::from_shape_fn((n, 784), |(_, p)| {
         let (row, col) = (p / 28, p % 28);
@@ -37,7 +42,7 @@ fn trained_bits(path: Kernel, threads: usize) -> Vec<u32> {
     let mut optim = Optim::new(Optimizer::Sgd, 3.0, 0.0, &net);
     let config = TrainConfig {
         epochs: 1,
-        batch_size: 10,
+        batch_size: batch,
         ..TrainConfig::default()
     };
     let sets = Sets {
@@ -90,6 +95,35 @@ fn avx2_trains_to_the_avx512_bits_and_gemm_runs_when_forced() {
         );
         // The gemm crate sums in another order: if these agreed, the override did nothing.
         assert_ne!(bits, &reference, "{} gave the gemm path's bits", path.name());
+    }
+}
+
+/// What the README says of larger networks: 784-100-10 at m = 128 has products of more than
+/// 2²¹ multiply-adds, which the AVX-512 path computes with its own kernels on two cores and the
+/// AVX2 path hands to the gemm crate; each path keeps its bits on one thread or two, and the
+/// two paths' bits differ.
+#[test]
+fn larger_products_keep_each_paths_bits_on_any_thread_count_and_differ_between_paths() {
+    let mut runs = Vec::new();
+    for path in [Kernel::Avx512, Kernel::Avx2] {
+        if !path.available() {
+            eprintln!("skipped: this processor lacks the {} path", path.name());
+            continue;
+        }
+        let one = trained_bits_of(&[784, 100, 10], 128, 512, path, 1);
+        assert_eq!(
+            one,
+            trained_bits_of(&[784, 100, 10], 128, 512, path, 2),
+            "{}: one thread vs two",
+            path.name()
+        );
+        runs.push(one);
+    }
+    if let [avx512, avx2] = &runs[..] {
+        assert_ne!(
+            avx512, avx2,
+            "the AVX-512 and AVX2 paths gave the same bits for medium products"
+        );
     }
 }
 

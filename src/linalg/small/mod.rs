@@ -27,10 +27,11 @@ pub const MAX_MACS: usize = 1 << 21;
 /// The AVX-512 kernels also take products up to this size, split between two cores: measured
 /// (`cargo run --release --example gemm_shapes`, a 2-core Zen 5) at 184–262 GFLOP/s on one
 /// core for the shapes of 784-100-10 and 784-800-800-10 mini-batches of 128, where the `gemm`
-/// crate (AVX2 micro-kernels without its nightly feature) reaches 112–134, and 320–450 on two
-/// cores against its 120–250. The AVX2 kernels stop at [`MAX_MACS`]: at these sizes they
-/// reach only 55–70 GFLOP/s a core, half the crate's, so that path leaves them to the crate
-/// (which sums in another order: the two paths' bits differ for such products).
+/// crate reaches 112–134 with its AVX2 micro-kernels, and 320–450 on two cores against its
+/// 120–250. (Its AVX-512 ones need its `x86-v4` feature, left off: the crate would choose them
+/// by itself, whatever `MLP_KERNEL` says.) The AVX2 kernels stop at [`MAX_MACS`]: at these
+/// sizes they reach only 55–70 GFLOP/s a core, half the crate's, so that path leaves them to
+/// the crate (which sums in another order: the two paths' bits differ for such products).
 /// Beyond it (4096³) the crate's packing of panels into the caches pays off.
 pub const AVX512_MAX_MACS: usize = 1 << 30;
 
