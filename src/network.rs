@@ -410,6 +410,17 @@ crate::linalg::simd_fn! {
     }
 }
 
+crate::linalg::simd_fn! {
+    /// `keep[i] = 0` (dropped) when the `i`-th SplitMix64 output from `stream` has its upper
+    /// 32 bits below `threshold`, else `scale`.
+    fn fill_keep<T: Float>(keep: &mut [T], stream: u64, threshold: u64, scale: T) {
+        for (i, k) in keep.iter_mut().enumerate() {
+            let draw = crate::seed::splitmix(stream.wrapping_add((i as u64).wrapping_mul(crate::seed::GOLDEN))) >> 32;
+            *k = if draw < threshold { T::zero() } else { scale };
+        }
+    }
+}
+
 /// The gradient equations of backpropagation, for one layer and a mini-batch of `m` rows:
 /// `∂C/∂W = (1/m) Δᵀ · Z_prev` and `∂C/∂b = (1/m) Σ_rows Δ`, computed as
 /// `W ← β·W + s·Δᵀ·Z_prev`, `b ← b + s·Σ_rows Δ` (`b ← s·Σ_rows Δ` when `β = 0`). With
@@ -622,21 +633,21 @@ impl<T: Float> Workspace<T> {
         });
     }
 
-    /// Draws new dropout masks for the next mini-batch (no effect when dropout is off).
-    pub fn draw_dropout(&mut self, rng: &mut impl rand::RngCore) {
+    /// Draws new dropout masks for the next mini-batch from the stream `key` (no effect when
+    /// dropout is off): mask value `i` of weight layer `l`'s input keeps its neuron when the
+    /// upper 32 bits of the `i`-th output of SplitMix64 started at `splitmix(key + l)` are at
+    /// or above `p·2³²`. Each value is computed from its index alone, so the loop runs as
+    /// vector code (a sequential generator, one draw after another, cost a fifth of a
+    /// 784-800-800-10 dropout epoch).
+    pub fn draw_dropout(&mut self, key: u64) {
         if let Some(d) = self.dropout.as_mut() {
-            for (keep, &p) in d.keep.iter_mut().zip(&d.rate) {
+            for (l, (keep, &p)) in d.keep.iter_mut().zip(&d.rate).enumerate() {
                 if p > 0.0 {
-                    // Keep when a uniform 32-bit draw is at or above p·2³².
                     let threshold = (p * 4_294_967_296.0) as u64;
                     let scale = T::from_f64_lossy(1.0 / (1.0 - p));
-                    keep.iter_mut().for_each(|k| {
-                        *k = if u64::from(rng.next_u32()) < threshold {
-                            T::zero()
-                        } else {
-                            scale
-                        };
-                    });
+                    let stream = crate::seed::splitmix(key.wrapping_add(l as u64));
+                    let keep = keep.as_slice_mut().expect("own array");
+                    fill_keep(keep, stream, threshold, scale);
                 }
             }
             d.active = true;

@@ -29,3 +29,49 @@ fn sizes_are_validated() {
     assert_eq!(net.sizes(), vec![3, 4, 2]);
     assert_eq!(net.n_parameters(), 3 * 4 + 4 + 4 * 2 + 2);
 }
+
+/// Dropout masks: each value from its index and the mini-batch's key alone, so the same key
+/// draws the same masks (a resumed run's), another key others, on every kernel path the same
+/// bits; about the rate asked for, and the kept values scaled by 1/(1 − p).
+#[test]
+fn dropout_masks_are_keyed_uniform_and_the_same_on_every_path() {
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let net = Network::<f32>::new(&[400, 300, 10], Init::ScaledNormal, &mut rng).unwrap();
+    let masks = |key: u64| {
+        let mut ws = Workspace::new(&net, 128);
+        ws.set_dropout(&net, 0.2, 0.5);
+        ws.draw_dropout(key);
+        let d = ws.dropout.as_ref().unwrap();
+        assert!(d.active);
+        d.keep.clone()
+    };
+    let first = masks(7);
+    assert_eq!(first, masks(7));
+    assert_ne!(first[0], masks(8)[0]);
+    for (keep, (p, width)) in first.iter().zip([(0.2, 400), (0.5, 300)]) {
+        assert_eq!(keep.dim(), (128, width));
+        let scale = 1.0 / (1.0 - p as f32);
+        assert!(keep.iter().all(|&k| k == 0.0 || k == scale));
+        let dropped = keep.iter().filter(|&&k| k == 0.0).count() as f64 / keep.len() as f64;
+        assert!((dropped - p).abs() < 0.01, "rate {p}: {dropped} dropped");
+        // Neighbouring values are independent: a dropped value is followed by a dropped one
+        // about p of the time.
+        let values = keep.as_slice().unwrap();
+        let (mut pairs, mut both) = (0, 0);
+        for w in values.windows(2) {
+            if w[0] == 0.0 {
+                pairs += 1;
+                both += (w[1] == 0.0) as usize;
+            }
+        }
+        let follow = both as f64 / pairs as f64;
+        assert!(
+            (follow - p).abs() < 0.02,
+            "rate {p}: {follow} after a dropped one"
+        );
+    }
+    for path in crate::linalg::Kernel::ALL.into_iter().filter(|k| k.available()) {
+        let on_path = crate::linalg::with_kernel(path, || masks(7));
+        assert_eq!(on_path, first, "{}", path.name());
+    }
+}

@@ -7,7 +7,6 @@ use crate::linalg::Float;
 use crate::network::Workspace;
 use crate::seed::splitmix;
 use ndarray::ArrayViewMut2;
-use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
@@ -93,6 +92,6 @@ impl<'d> Batches<'d> {
 pub(crate) fn draw_masks<T: Float>(ws: &mut Workspace<T>, seed: u64, epoch: usize, batch: usize) {
     if ws.has_dropout() {
         let stream = (epoch as u64) << 32 | batch as u64;
-        ws.draw_dropout(&mut ChaCha8Rng::seed_from_u64(splitmix(seed ^ splitmix(stream))));
+        ws.draw_dropout(splitmix(seed ^ splitmix(stream)));
     }
 }
