@@ -350,7 +350,7 @@ fn evaluate_epoch<T: Float>(
     let test = accuracy(sets.test)?;
     Ok(EpochReport {
         epoch: progress.epoch + 1,
-        train_cost: progress.cost_sum / sets.train.len() as f64,
+        train_cost: progress.cost_sum / sets.train.len() as f64 + l2_penalty(net, optim.decay),
         test_accuracy: test.as_ref().map(Evaluation::accuracy),
         test_correct: test.as_ref().map(|e| e.correct),
         test_total: test.as_ref().map_or(0, |e| e.total),
@@ -360,6 +360,26 @@ fn evaluate_epoch<T: Float>(
         eta: optim.eta,
         seconds,
     })
+}
+
+/// The L2 term of the regularised cost, `(λ/2n) Σ w²` over every weight (not the biases), with
+/// `decay` = λ/n as [`Optim::decay`] holds it; 0 without weight decay. The lecture's
+/// regularised cost adds it to the mean cost; scikit-learn's `loss_` adds its `α/(2m) Σ w²`
+/// (the estimators' decay is α/m), and its stopping rule watches the sum.
+fn l2_penalty<T: Float>(net: &Network<T>, decay: f64) -> f64 {
+    if decay == 0.0 {
+        return 0.0;
+    }
+    let squares: f64 = net
+        .layers
+        .iter()
+        .flat_map(|l| l.weights.iter())
+        .map(|&w| {
+            let w = w.to_f64().unwrap_or(f64::NAN);
+            w * w
+        })
+        .sum();
+    0.5 * decay * squares
 }
 
 #[cfg(test)]

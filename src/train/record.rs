@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct EpochReport {
     pub epoch: usize,
-    /// Mean cost per training sample, each measured in the step that used it (before its update).
+    /// Mean cost per training sample, each measured in the step that used it (before its
+    /// update), plus with weight decay the L2 term `(λ/2n) Σ w²` of the epoch's final weights:
+    /// the regularised cost (scikit-learn's `loss_`).
     pub train_cost: f64,
     /// Fraction of the held-out samples classified correctly after the epoch.
     pub test_accuracy: Option<f64>,

@@ -498,3 +498,21 @@ fn distorted_training_is_reproducible_resumable_and_never_touches_the_test_set()
     let last = progress.history.epochs.last().unwrap();
     assert_eq!(last.test_correct, Some(evaluate(&whole, &d).unwrap().correct));
 }
+
+/// The regularised cost's L2 term: (decay/2) Σ w² over the weights, never the biases; none
+/// without decay.
+#[test]
+fn the_l2_term_counts_every_weight_and_no_bias() {
+    let mut net: Network<f32> = Network::new(
+        &[3, 2, 1],
+        Init::StandardNormal,
+        &mut ChaCha8Rng::seed_from_u64(0),
+    )
+    .unwrap();
+    for (l, layer) in net.layers.iter_mut().enumerate() {
+        layer.weights.fill(l as f32 + 1.0); // 6 weights of 1, then 2 of 2
+        layer.biases.fill(100.0);
+    }
+    assert_eq!(super::l2_penalty(&net, 0.0), 0.0);
+    assert_eq!(super::l2_penalty(&net, 0.5), 0.25 * (6.0 + 2.0 * 4.0));
+}
