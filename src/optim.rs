@@ -2,11 +2,14 @@
 //! their state, and learning-rate schedules.
 
 use crate::error::{Error, Result};
-use crate::linalg::{Float, all_finite};
+use crate::linalg::{Float, all_finite, gemm_then};
 use crate::network::{Network, Workspace, add_gradient, one_over};
 use ndarray::{Array1, ArrayView2};
 use std::fmt;
 use std::str::FromStr;
+
+mod rules;
+use rules::{RuleConstants, RuleRows};
 
 /// The update rule. `g` is `∂C/∂w` of the mini-batch's mean cost (plus weight decay).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -237,8 +240,10 @@ impl<T: Float> Optim<T> {
     /// whether every new weight and bias is finite. Plain SGD never stores its gradient: each
     /// layer gets `W ← (1 − ηλ/n) W − (η/m) Δᵀ·Z_prev` in one pass ([`Optim::sgd_update`]).
     /// Any other rule: each layer's gradient `∂C/∂W^l = (1/m) (Δ^l)ᵀ·Z^(l−1)`,
-    /// `∂C/∂b^l = (1/m) Σ_rows Δ^l` into `ws.grads` (it needs only `δ^l` and `z^(l−1)`), then
-    /// the rule's update of that layer.
+    /// `∂C/∂b^l = (1/m) Σ_rows Δ^l` (it needs only `δ^l` and `z^(l−1)`), then the rule's
+    /// update of that layer: fused where the hand kernels run (each row of `∂C/∂W` handed to
+    /// the rule from the cache, [`gemm_then`]), else through `ws.grads`; the same bits
+    /// either way.
     pub(crate) fn update_layers(
         &mut self,
         net: &mut Network<T>,
@@ -250,13 +255,29 @@ impl<T: Float> Optim<T> {
             return self.sgd_update(net, from, x, ws);
         }
         let (m, inv_m) = (x.nrows(), one_over(x.nrows()));
+        let at = (self.eta, self.decay, self.t);
         let mut finite = true;
         for (l, layer) in net.layers.iter_mut().enumerate().skip(from) {
             let (delta, z_prev, (gw, gb)) = ws.gradient_parts(l, m, x.reborrow());
-            add_gradient(inv_m, T::zero(), delta, z_prev, gw.view_mut(), gb.view_mut());
             let (sw, sb) = &mut self.state[l];
+            // The weights' rule applied to each row of ∂C/∂W = (1/m) Δᵀ·Z_prev as the kernel
+            // hands it over, while it is in the cache; the gradient is never stored.
+            let rows = self.rule.rows(at, layer.weights.view_mut(), slots(sw));
+            if let Some(weights_finite) = gemm_then(inv_m, delta.t(), z_prev, rows) {
+                // ∂C/∂b = (1/m) Σ_rows Δ, and the biases' rule (not decayed).
+                gb.fill(T::zero());
+                for row in delta.rows() {
+                    gb.zip_mut_with(&row, |b, &d| *b += inv_m * d);
+                }
+                let (b, (sb0, sb1)) = (layer.biases.view_mut(), slots(sb));
+                let (eta, t) = (T::from_f64_lossy(self.eta), self.t);
+                self.rule.update(eta, T::zero(), t, b, gb.view(), sb0, sb1);
+                finite &= weights_finite && all_finite(layer.biases.view().insert_axis(ndarray::Axis(0)));
+                continue;
+            }
+            add_gradient(inv_m, T::zero(), delta, z_prev, gw.view_mut(), gb.view_mut());
             finite &= self.rule.update_block(
-                (self.eta, self.decay, self.t),
+                at,
                 (layer.weights.view_mut(), layer.biases.view_mut()),
                 (gw.view(), gb.view()),
                 (slots(sw), slots(sb)),
@@ -309,11 +330,6 @@ pub(crate) fn sgd_scales<T: Float>(eta: f64, decay: f64, m: usize) -> (T, T) {
 /// One state array of a parameter array (velocity, a moment), if the rule has it.
 pub(crate) type Slot<'a, T> = Option<ndarray::ArrayViewMut1<'a, T>>;
 
-/// A state array the rule needs, as a slice.
-fn state<'a, T>(s: Slot<'a, T>, what: &str) -> &'a mut [T] {
-    s.expect(what).into_slice().expect("state arrays are contiguous")
-}
-
 /// The (up to two) state arrays of one parameter array, as mutable views.
 pub(crate) fn slots<T: Float>(s: &mut [Array1<T>]) -> (Slot<'_, T>, Slot<'_, T>) {
     let mut it = s.iter_mut().map(|a| a.view_mut());
@@ -341,6 +357,59 @@ impl Optimizer {
         all_finite(w.view()) && all_finite(b.view().insert_axis(ndarray::Axis(0)))
     }
 
+    /// The rule's numbers for step `t` at `η` and `λ/n` ([`RuleConstants`]).
+    fn constants<T: Float>(self, eta: T, decay: T, t: u64) -> RuleConstants<T> {
+        match self {
+            Optimizer::Sgd => RuleConstants::Sgd([eta, decay]),
+            Optimizer::Momentum { mu } | Optimizer::Nesterov { mu } => RuleConstants::Momentum(
+                [eta, decay, T::from_f64_lossy(mu)],
+                matches!(self, Optimizer::Nesterov { .. }),
+            ),
+            Optimizer::Adam {
+                beta1,
+                beta2,
+                epsilon,
+            } => {
+                // Bias corrections 1/(1 − βᵗ), in f64 for accuracy at small t.
+                let c1 = T::from_f64_lossy(1.0 / (1.0 - beta1.powi(t as i32)));
+                let c2 = T::from_f64_lossy(1.0 / (1.0 - beta2.powi(t as i32)));
+                RuleConstants::Adam([
+                    eta,
+                    decay,
+                    T::from_f64_lossy(beta1),
+                    T::from_f64_lossy(beta2),
+                    T::from_f64_lossy(epsilon),
+                    c1,
+                    c2,
+                ])
+            }
+        }
+    }
+
+    /// The rule over the rows of a weight matrix `w` and its state (each state array as long
+    /// as `w`, row-major like it), to take each row of its gradient as a product hands it
+    /// over ([`gemm_then`]): every value as [`Optimizer::update_block`] computes it.
+    fn rows<'a, T: Float>(
+        self,
+        (eta, decay, t): (f64, f64, u64),
+        w: ndarray::ArrayViewMut2<'a, T>,
+        (s0, s1): (Slot<'a, T>, Slot<'a, T>),
+    ) -> RuleRows<'a, T> {
+        let shape = w.dim();
+        let as_matrix = |s: Slot<'a, T>| {
+            s.map(|s| {
+                s.into_shape_with_order(shape)
+                    .expect("state shaped like the weights")
+            })
+        };
+        RuleRows {
+            constants: self.constants(T::from_f64_lossy(eta), T::from_f64_lossy(decay), t),
+            w,
+            s0: as_matrix(s0),
+            s1: as_matrix(s1),
+        }
+    }
+
     /// Applies the rule to one parameter array `w` with gradient `g` (decayed by `decay·w`)
     /// and its state arrays, at step `t`.
     #[allow(clippy::too_many_arguments)]
@@ -357,79 +426,11 @@ impl Optimizer {
         // Own arrays and their flattened views: contiguous, so the rules run as slices.
         let w = w.into_slice().expect("parameter arrays are contiguous");
         let g = g.to_slice().expect("gradient arrays are contiguous");
-        match self {
-            Optimizer::Sgd => sgd_rule(w, g, eta, decay),
-            Optimizer::Momentum { mu } | Optimizer::Nesterov { mu } => momentum_rule(
-                w,
-                g,
-                state(s0, "velocity"),
-                [eta, decay, T::from_f64_lossy(mu)],
-                matches!(self, Optimizer::Nesterov { .. }),
-            ),
-            Optimizer::Adam {
-                beta1,
-                beta2,
-                epsilon,
-            } => {
-                // Bias corrections 1/(1 − βᵗ), in f64 for accuracy at small t.
-                let c1 = T::from_f64_lossy(1.0 / (1.0 - beta1.powi(t as i32)));
-                let c2 = T::from_f64_lossy(1.0 / (1.0 - beta2.powi(t as i32)));
-                adam_rule(
-                    w,
-                    g,
-                    state(s0, "first moment"),
-                    state(s1, "second moment"),
-                    [
-                        eta,
-                        decay,
-                        T::from_f64_lossy(beta1),
-                        T::from_f64_lossy(beta2),
-                        T::from_f64_lossy(epsilon),
-                        c1,
-                        c2,
-                    ],
-                );
-            }
-        }
-    }
-}
-
-// The rules, one element at a time, compiled for the widest vectors the processor has
-// (`simd_fn!`): the same operations in every copy (square root and division are exact in any
-// width, and nothing is fused), so every path gives the same bits.
-crate::linalg::simd_fn! {
-    /// `w ← w − η (g + λw)`.
-    fn sgd_rule<T: Float>(w: &mut [T], g: &[T], eta: T, decay: T) {
-        for (w, &g) in w.iter_mut().zip(g) {
-            *w -= eta * (g + decay * *w);
-        }
-    }
-}
-
-crate::linalg::simd_fn! {
-    /// `v ← μ v − η g`, then `w ← w + v` (Nesterov: `w ← w + μ v − η g`), `g` decayed by `λw`.
-    fn momentum_rule<T: Float>(w: &mut [T], g: &[T], v: &mut [T], k: [T; 3], nesterov: bool) {
-        let [eta, decay, mu] = k;
-        for ((w, &g), v) in w.iter_mut().zip(g).zip(v) {
-            let g = g + decay * *w;
-            *v = mu * *v - eta * g;
-            *w += if nesterov { mu * *v - eta * g } else { *v };
-        }
-    }
-}
-
-crate::linalg::simd_fn! {
-    /// Adam: `m ← β₁m + (1 − β₁)g`, `s ← β₂s + (1 − β₂)g²`,
-    /// `w ← w − η (m·c₁) / (√(s·c₂) + ε)` with the bias corrections `c = 1/(1 − βᵗ)`.
-    fn adam_rule<T: Float>(w: &mut [T], g: &[T], m: &mut [T], s: &mut [T], k: [T; 7]) {
-        let [eta, decay, b1, b2, eps, c1, c2] = k;
-        let one = T::one();
-        for (((w, &g), m), s) in w.iter_mut().zip(g).zip(m).zip(s) {
-            let g = g + decay * *w;
-            *m = b1 * *m + (one - b1) * g;
-            *s = b2 * *s + (one - b2) * g * g;
-            *w -= eta * (*m * c1) / ((*s * c2).sqrt() + eps);
-        }
+        let (s0, s1) = (
+            s0.map(|s| s.into_slice().expect("state arrays are contiguous")),
+            s1.map(|s| s.into_slice().expect("state arrays are contiguous")),
+        );
+        self.constants(eta, decay, t).apply(w, g, s0, s1);
     }
 }
 
@@ -501,115 +502,4 @@ impl FromStr for Schedule {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::network::Init;
-    use ndarray::Array2;
-    use rand::SeedableRng;
-    use rand_chacha::ChaCha8Rng;
-
-    fn setup() -> (Network<f64>, Array2<f64>, Array2<f64>, Workspace<f64>) {
-        let mut rng = ChaCha8Rng::seed_from_u64(4);
-        let net: Network<f64> = Network::new(&[7, 5, 3], Init::StandardNormal, &mut rng).unwrap();
-        let x = Array2::from_shape_fn((4, 7), |(i, j)| ((i * 7 + j) as f64 * 0.29).cos());
-        let y = Array2::from_shape_fn((4, 3), |(i, j)| ((i + j) % 2) as f64);
-        let ws = Workspace::new(&net, 4);
-        (net, x, y, ws)
-    }
-
-    #[test]
-    fn fused_sgd_step_equals_gradient_then_update() {
-        let (net, x, y, mut ws) = setup();
-        let (eta, decay) = (0.5, 0.01);
-        let mut by_hand = net.clone();
-        net.backprop(x.view(), y.view(), &mut ws);
-        for (l, layer) in by_hand.layers.iter_mut().enumerate() {
-            let g = &ws.grads.weights[l] + &(&layer.weights * decay);
-            layer.weights.scaled_add(-eta, &g);
-            layer.biases.scaled_add(-eta, &ws.grads.biases[l]);
-        }
-        let mut fused = net.clone();
-        let mut opt = Optim::new(Optimizer::Sgd, eta, decay, &fused);
-        assert!(opt.step(&mut fused, x.view(), y.view(), &mut ws).1);
-        for (a, b) in fused.layers.iter().zip(&by_hand.layers) {
-            for (p, q) in a
-                .weights
-                .iter()
-                .chain(&a.biases)
-                .zip(b.weights.iter().chain(&b.biases))
-            {
-                assert!((p - q).abs() < 1e-14, "{p} vs {q}");
-            }
-        }
-    }
-
-    #[test]
-    fn every_optimizer_lowers_the_cost() {
-        for rule in [
-            Optimizer::Sgd,
-            Optimizer::Momentum { mu: 0.9 },
-            Optimizer::Nesterov { mu: 0.9 },
-            Optimizer::ADAM,
-        ] {
-            let (mut net, x, y, mut ws) = setup();
-            let eta = if matches!(rule, Optimizer::Adam { .. }) {
-                0.01
-            } else {
-                0.5
-            };
-            let mut opt = Optim::new(rule, eta, 0.0, &net);
-            let first = opt.step(&mut net, x.view(), y.view(), &mut ws).0;
-            let mut last = first;
-            for _ in 0..200 {
-                last = opt.step(&mut net, x.view(), y.view(), &mut ws).0;
-            }
-            assert!(last < 0.5 * first, "{rule}: cost {first} → {last}");
-        }
-    }
-
-    #[test]
-    fn momentum_and_adam_follow_their_equations_on_one_weight() {
-        let (w, g) = (1.0f64, 0.5);
-        let mut v = ndarray::arr1(&[0.2]);
-        let mut wa = ndarray::arr1(&[w]);
-        Optimizer::Momentum { mu: 0.9 }.update(
-            0.1,
-            0.0,
-            1,
-            wa.view_mut(),
-            ndarray::arr1(&[g]).view(),
-            Some(v.view_mut()),
-            None,
-        );
-        assert!((v[0] - (0.9 * 0.2 - 0.1 * 0.5)).abs() < 1e-15);
-        assert!((wa[0] - (1.0 + 0.9 * 0.2 - 0.1 * 0.5)).abs() < 1e-15);
-
-        let (mut m, mut s) = (ndarray::arr1(&[0.0]), ndarray::arr1(&[0.0]));
-        let mut wa = ndarray::arr1(&[w]);
-        Optimizer::ADAM.update(
-            0.001,
-            0.0,
-            1,
-            wa.view_mut(),
-            ndarray::arr1(&[g]).view(),
-            Some(m.view_mut()),
-            Some(s.view_mut()),
-        );
-        // At t = 1 the corrected moments are g and g², so the step is η·g/(|g| + ε) ≈ η.
-        assert!((wa[0] - (1.0 - 0.001 * 0.5 / (0.5 + 1e-8))).abs() < 1e-12);
-    }
-
-    #[test]
-    fn schedules_parse() {
-        assert_eq!(
-            "step:10:0.5".parse(),
-            Ok(Schedule::Step {
-                every: 10,
-                gamma: 0.5
-            })
-        );
-        assert_eq!("adaptive".parse(), Ok(Schedule::Adaptive));
-        assert!("step:0:0.5".parse::<Schedule>().is_err());
-        assert!("cosine".parse::<Schedule>().is_err());
-    }
-}
+mod tests;

@@ -2,6 +2,7 @@
 //! knows about memory layout, SIMD and threads.
 
 mod cpu;
+mod sink;
 pub mod small;
 
 use ndarray::{ArrayView2, ArrayViewMut2, ScalarOperand};
@@ -51,6 +52,31 @@ pub trait Float:
     fn has_small_kernels() -> bool {
         false
     }
+    /// `α·A·B` handed to `sink` row by row instead of stored, by a hand-written kernel if one
+    /// fits ([`gemm_then`]); `None` (having done nothing) otherwise.
+    fn small_gemm_then<S: RowSink<Self>>(
+        _alpha: Self,
+        _a: ArrayView2<Self>,
+        _b: ArrayView2<Self>,
+        _sink: S,
+    ) -> Option<bool> {
+        None
+    }
+}
+
+/// `α·A·B` for `A: m×k`, `B: k×n` with contiguous rows, each row of the product handed to
+/// `sink` once computed and never stored in full; whether every value the sink wrote is
+/// finite, or `None` where no hand-written kernel fits (the caller then stores the product
+/// and goes on from there). Every value is the one [`gemm`] with `β = 0` computes, bit for
+/// bit, on one thread or two.
+pub fn gemm_then<T: Float, S: RowSink<T>>(
+    alpha: T,
+    a: ArrayView2<T>,
+    b: ArrayView2<T>,
+    sink: S,
+) -> Option<bool> {
+    assert_eq!(a.ncols(), b.nrows(), "gemm_then: inner dimensions");
+    T::small_gemm_then(alpha, a, b, sink)
 }
 
 impl Float for f32 {
@@ -82,6 +108,14 @@ impl Float for f32 {
     }
     fn has_small_kernels() -> bool {
         small::available()
+    }
+    fn small_gemm_then<S: RowSink<f32>>(
+        alpha: f32,
+        a: ArrayView2<f32>,
+        b: ArrayView2<f32>,
+        sink: S,
+    ) -> Option<bool> {
+        small::try_gemm_then(kernel(), alpha, a, b, sink)
     }
 }
 
@@ -175,6 +209,7 @@ macro_rules! simd_fn {
 pub(crate) use simd_fn;
 
 pub use cpu::{KERNEL_ENV, Kernel, has_avx2_fma, has_avx512, kernel, threads, with_kernel, with_threads};
+pub use sink::RowSink;
 
 /// The kernel path this process runs ([`kernel`]), for a run's header and figures. A seed
 /// gives the same model bit for bit on one path whatever the thread count, and the same on the
@@ -259,7 +294,7 @@ pub fn all_finite<T: Float>(x: ArrayView2<T>) -> bool {
 
 simd_fn! {
     #[allow(clippy::eq_op)] // x − x is the test itself
-    fn all_finite_slice<T: Float>(values: &[T]) -> bool {
+    pub fn all_finite_slice<T: Float>(values: &[T]) -> bool {
         let mut lanes = [T::zero(); 16];
         let mut chunks = values.chunks_exact(16);
         for chunk in &mut chunks {

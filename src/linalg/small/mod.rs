@@ -17,6 +17,7 @@ mod avx2;
 mod avx512;
 
 use super::cpu::{Kernel, kernel, threads};
+use super::sink::RowSink;
 use ndarray::{ArrayView2, ArrayViewMut2, Axis};
 
 /// Products of at most this many multiply-adds take one core: a second thread costs more in
@@ -112,6 +113,91 @@ pub fn try_gemm_on(
         f0 && f1
     };
     Some(finite)
+}
+
+/// `α·A·B` in strips of rows, each strip computed into a buffer that stays in the level-2
+/// cache and handed to `sink` row by row ([`super::gemm_then`]), on `path`'s kernels (the
+/// `nn` form: `B`'s rows contiguous); halved between two threads as [`try_gemm_on`] halves a
+/// product. `None` (having done nothing) where the kernels do not take the product.
+pub fn try_gemm_then<S: RowSink<f32>>(
+    path: Kernel,
+    alpha: f32,
+    a: ArrayView2<f32>,
+    b: ArrayView2<f32>,
+    sink: S,
+) -> Option<bool> {
+    let (m, k) = a.dim();
+    let n = b.ncols();
+    if m * n * k > max_macs(path) || !cfg!(target_arch = "x86_64") {
+        return None;
+    }
+    let (sa, sb) = (a.strides(), b.strides());
+    if sb[1] != 1 || sa.iter().chain(sb).any(|&s| s < 0) {
+        return None;
+    }
+    assert!(
+        path.available(),
+        "kernel path {} is not available here",
+        path.name()
+    );
+    if m * n * k <= MAX_MACS || threads() < 2 || m < 8 {
+        return Some(strips(path, alpha, a, b, sink));
+    }
+    let half = m / 2;
+    let (a0, a1) = a.split_at(Axis(0), half);
+    let (s0, s1) = sink.split_at(half);
+    let (f0, f1) = rayon::join(
+        || strips(path, alpha, a0, b, s0),
+        || strips(path, alpha, a1, b, s1),
+    );
+    Some(f0 && f1)
+}
+
+/// Bytes of a strip of [`try_gemm_then`]'s product: small enough for the level-2 cache
+/// beside `B`, large enough that `B` is read few times.
+const STRIP_BYTES: usize = 128 * 1024;
+
+thread_local! {
+    /// Each thread's strip buffer, kept between products (a fresh one of this size would be
+    /// mapped, and its pages faulted in, on every call).
+    static STRIP: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn strips<S: RowSink<f32>>(
+    path: Kernel,
+    alpha: f32,
+    a: ArrayView2<f32>,
+    b: ArrayView2<f32>,
+    mut sink: S,
+) -> bool {
+    let (m, n) = (a.nrows(), b.ncols());
+    if m == 0 || n == 0 {
+        return true;
+    }
+    let rows = (STRIP_BYTES / (4 * n)).clamp(1, m);
+    STRIP.with_borrow_mut(|buffer| {
+        buffer.resize(rows * n, 0.0);
+        let mut finite = true;
+        let mut i0 = 0;
+        while i0 < m {
+            let r = rows.min(m - i0);
+            let mut strip = ArrayViewMut2::from_shape((r, n), &mut buffer[..r * n]).expect("r × n values");
+            // β = 0: the strip's old values are never read.
+            Form::Nn.run(
+                path,
+                alpha,
+                a.slice(ndarray::s![i0..i0 + r, ..]),
+                b,
+                0.0,
+                &mut strip,
+            );
+            for (i, row) in buffer[..r * n].chunks_exact(n).enumerate() {
+                finite &= sink.take_row(i0 + i, row);
+            }
+            i0 += r;
+        }
+        finite
+    })
 }
 
 /// The two layouts the kernels take (see the module's notes); a part of `C` cut along either
