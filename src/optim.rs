@@ -236,14 +236,9 @@ impl<T: Float> Optim<T> {
         (cost, finite)
     }
 
-    /// The update of weight layers `from..` from the deltas in `ws`, at this step's `self.t`;
-    /// whether every new weight and bias is finite. Plain SGD never stores its gradient: each
-    /// layer gets `W ← (1 − ηλ/n) W − (η/m) Δᵀ·Z_prev` in one pass ([`Optim::sgd_update`]).
-    /// Any other rule: each layer's gradient `∂C/∂W^l = (1/m) (Δ^l)ᵀ·Z^(l−1)`,
-    /// `∂C/∂b^l = (1/m) Σ_rows Δ^l` (it needs only `δ^l` and `z^(l−1)`), then the rule's
-    /// update of that layer: fused where the hand kernels run (each row of `∂C/∂W` handed to
-    /// the rule from the cache, [`gemm_then`]), else through `ws.grads`; the same bits
-    /// either way.
+    /// The update of weight layers `from..` from the deltas in `ws`, at this step's `self.t`
+    /// ([`Optimizer::update_neurons`], layer by layer); whether every new weight and bias is
+    /// finite.
     pub(crate) fn update_layers(
         &mut self,
         net: &mut Network<T>,
@@ -251,67 +246,17 @@ impl<T: Float> Optim<T> {
         x: ArrayView2<T>,
         ws: &mut Workspace<T>,
     ) -> bool {
-        if self.rule == Optimizer::Sgd {
-            return self.sgd_update(net, from, x, ws);
-        }
-        let (m, inv_m) = (x.nrows(), one_over(x.nrows()));
         let at = (self.eta, self.decay, self.t);
         let mut finite = true;
         for (l, layer) in net.layers.iter_mut().enumerate().skip(from) {
-            let (delta, z_prev, (gw, gb)) = ws.gradient_parts(l, m, x.reborrow());
+            let (delta, z_prev, (gw, gb)) = ws.gradient_parts(l, x.nrows(), x.reborrow());
             let (sw, sb) = &mut self.state[l];
-            // The weights' rule applied to each row of ∂C/∂W = (1/m) Δᵀ·Z_prev as the kernel
-            // hands it over, while it is in the cache; the gradient is never stored.
-            let rows = self.rule.rows(at, layer.weights.view_mut(), slots(sw));
-            if let Some(weights_finite) = gemm_then(inv_m, delta.t(), z_prev, rows) {
-                // ∂C/∂b = (1/m) Σ_rows Δ, and the biases' rule (not decayed).
-                gb.fill(T::zero());
-                for row in delta.rows() {
-                    gb.zip_mut_with(&row, |b, &d| *b += inv_m * d);
-                }
-                let (b, (sb0, sb1)) = (layer.biases.view_mut(), slots(sb));
-                let (eta, t) = (T::from_f64_lossy(self.eta), self.t);
-                self.rule.update(eta, T::zero(), t, b, gb.view(), sb0, sb1);
-                finite &= weights_finite && all_finite(layer.biases.view().insert_axis(ndarray::Axis(0)));
-                continue;
-            }
-            add_gradient(inv_m, T::zero(), delta, z_prev, gw.view_mut(), gb.view_mut());
-            finite &= self.rule.update_block(
+            finite &= self.rule.update_neurons(
                 at,
+                (delta, z_prev),
                 (layer.weights.view_mut(), layer.biases.view_mut()),
-                (gw.view(), gb.view()),
                 (slots(sw), slots(sb)),
-            );
-        }
-        finite
-    }
-
-    /// The two numbers of an SGD step on `m` samples (see [`sgd_scales`]).
-    pub(crate) fn sgd_scales(&self, m: usize) -> (T, T) {
-        sgd_scales(self.eta, self.decay, m)
-    }
-
-    /// The SGD update of weight layers `from..` from the deltas in `ws`; whether every new
-    /// weight and bias is finite.
-    pub(crate) fn sgd_update(
-        &self,
-        net: &mut Network<T>,
-        from: usize,
-        x: ArrayView2<T>,
-        ws: &Workspace<T>,
-    ) -> bool {
-        let m = x.nrows();
-        let (s, keep) = self.sgd_scales(m);
-        let mut finite = true;
-        for (l, layer) in net.layers.iter_mut().enumerate().skip(from) {
-            let (delta, z_prev) = (ws.delta(l + 1, m), ws.input_of(l, x.reborrow()));
-            finite &= add_gradient(
-                s,
-                keep,
-                delta,
-                z_prev,
-                layer.weights.view_mut(),
-                layer.biases.view_mut(),
+                (gw.view_mut(), gb.view_mut()),
             );
         }
         finite
@@ -330,6 +275,14 @@ pub(crate) fn sgd_scales<T: Float>(eta: f64, decay: f64, m: usize) -> (T, T) {
 /// One state array of a parameter array (velocity, a moment), if the rule has it.
 pub(crate) type Slot<'a, T> = Option<ndarray::ArrayViewMut1<'a, T>>;
 
+/// The (up to two) state arrays of one parameter array.
+pub(crate) type Slots<'a, T> = (Slot<'a, T>, Slot<'a, T>);
+
+/// A state array borrowed again, for a shorter use.
+fn reborrow<'s, T>(s: &'s mut Slot<'_, T>) -> Slot<'s, T> {
+    s.as_mut().map(|s| s.view_mut())
+}
+
 /// The (up to two) state arrays of one parameter array, as mutable views.
 pub(crate) fn slots<T: Float>(s: &mut [Array1<T>]) -> (Slot<'_, T>, Slot<'_, T>) {
     let mut it = s.iter_mut().map(|a| a.view_mut());
@@ -337,6 +290,50 @@ pub(crate) fn slots<T: Float>(s: &mut [Array1<T>]) -> (Slot<'_, T>, Slot<'_, T>)
 }
 
 impl Optimizer {
+    /// The update of one layer's neurons (all of them, or a block of its rows) from their
+    /// deltas `Δ` and the layer's input `Z_prev` on `m` samples, at `(η, λ/n, t)`; biases are
+    /// not decayed. Plain SGD is fused with the gradient product,
+    /// `W ← (1 − ηλ/n) W − (η/m) Δᵀ·Z_prev`, in one pass. Another rule gets the gradient
+    /// `∂C/∂W = (1/m) Δᵀ·Z_prev` row by row from the kernel, while it is in the cache
+    /// ([`gemm_then`]), where the hand kernels run, and else through `grads`; the same bits
+    /// either way. Whether every new value is finite.
+    pub(crate) fn update_neurons<T: Float>(
+        self,
+        at: (f64, f64, u64),
+        (delta, z_prev): (ArrayView2<T>, ArrayView2<T>),
+        (mut w, mut b): (ndarray::ArrayViewMut2<T>, ndarray::ArrayViewMut1<T>),
+        ((mut sw0, mut sw1), (sb0, sb1)): (Slots<'_, T>, Slots<'_, T>),
+        (mut gw, mut gb): (ndarray::ArrayViewMut2<T>, ndarray::ArrayViewMut1<T>),
+    ) -> bool {
+        let (eta, decay, t) = at;
+        let m = z_prev.nrows();
+        if self == Optimizer::Sgd {
+            let (s, keep) = sgd_scales(eta, decay, m);
+            return add_gradient(s, keep, delta, z_prev, w, b);
+        }
+        let inv_m = one_over(m);
+        let rows = self.rows(at, w.view_mut(), (reborrow(&mut sw0), reborrow(&mut sw1)));
+        if let Some(weights_finite) = gemm_then(inv_m, delta.t(), z_prev, rows) {
+            // ∂C/∂b = (1/m) Σ_rows Δ, then the biases' rule.
+            gb.fill(T::zero());
+            for row in delta.rows() {
+                gb.zip_mut_with(&row, |g, &d| *g += inv_m * d);
+            }
+            self.update(
+                T::from_f64_lossy(eta),
+                T::zero(),
+                t,
+                b.view_mut(),
+                gb.view(),
+                sb0,
+                sb1,
+            );
+            return weights_finite && all_finite(b.view().insert_axis(ndarray::Axis(0)));
+        }
+        add_gradient(inv_m, T::zero(), delta, z_prev, gw.view_mut(), gb.view_mut());
+        self.update_block(at, (w, b), (gw.view(), gb.view()), ((sw0, sw1), (sb0, sb1)))
+    }
+
     /// The rule's update of some neurons of one layer (all of them, or a block of rows): `w`
     /// and `b` with their gradients and state, at `(η, λ/n, t)`; biases are not decayed.
     /// Whether every new value is finite.

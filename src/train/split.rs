@@ -26,10 +26,10 @@
 
 use crate::activation::Activation;
 use crate::linalg::{Float, gemm, small, with_threads};
-use crate::network::{Network, Workspace, add_bias_activate, add_gradient, one_over};
-use crate::optim::{LayerState, Optim, Optimizer, Slot, sgd_scales, slots};
+use crate::network::{Network, Workspace, add_bias_activate};
+use crate::optim::{LayerState, Optim, Optimizer, Slots, slots};
 use crate::train::walk::Batches;
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut1, ArrayViewMut2, s};
+use ndarray::{Array1, Array2, ArrayView2, s};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -330,39 +330,6 @@ impl Rule {
     }
 }
 
-/// The update of some of the first layer's neurons (rows of `W^1`, `b^1` and their state)
-/// from their deltas `delta` (`k × rows`) and the inputs `x`, as [`Optim::step`] on one core
-/// updates every neuron: plain SGD fused with the gradient product, any other rule through
-/// the gradient `(1/k) δᵀ·x` (in `grad`) and [`Optimizer::update_block`]. `t` is this step's.
-/// Whether every new value is finite.
-#[allow(clippy::too_many_arguments)]
-fn update_rows<T: Float>(
-    rule: Rule,
-    t: u64,
-    delta: ArrayView2<T>,
-    x: ArrayView2<T>,
-    weights: ArrayViewMut2<T>,
-    biases: ArrayViewMut1<T>,
-    state: (Slots<'_, T>, Slots<'_, T>),
-    (mut gw, mut gb): (ArrayViewMut2<T>, ArrayViewMut1<T>),
-) -> bool {
-    let k = x.nrows();
-    if rule.rule == Optimizer::Sgd {
-        let (s, keep) = sgd_scales::<T>(rule.eta, rule.decay, k);
-        return add_gradient(s, keep, delta, x, weights, biases);
-    }
-    add_gradient(one_over(k), T::zero(), delta, x, gw.view_mut(), gb.view_mut());
-    rule.rule.update_block(
-        (rule.eta, rule.decay, t),
-        (weights, biases),
-        (gw.view(), gb.view()),
-        state,
-    )
-}
-
-/// The two state arrays of one parameter array, as [`slots`] gives them.
-type Slots<'a, T> = (Slot<'a, T>, Slot<'a, T>);
-
 /// The first `len` values of each state array: the leader's rows' part.
 fn prefix<T>(state: &mut [Array1<T>], len: usize) -> Slots<'_, T> {
     let mut it = state.iter_mut().map(move |a| a.slice_mut(s![..len]));
@@ -413,13 +380,10 @@ fn helper<T: Float>(
                 grad_weights,
                 grad_biases,
             } = rows;
-            let finite = update_rows(
-                rule,
-                rule.t + i as u64 + 1,
-                delta,
-                x,
-                weights.view_mut(),
-                biases.view_mut(),
+            let finite = rule.rule.update_neurons(
+                (rule.eta, rule.decay, rule.t + i as u64 + 1),
+                (delta, x),
+                (weights.view_mut(), biases.view_mut()),
                 (slots(sw), slots(sb)),
                 (grad_weights.view_mut(), grad_biases.view_mut()),
             );
@@ -495,13 +459,13 @@ impl<T: Float> Pair<'_, T> {
         let first = &mut net.layers[0];
         let (sw, sb) = &mut optim.state[0];
         let (delta, _, (gw, gb)) = ws.gradient_parts(0, k, x.reborrow());
-        finite &= update_rows(
-            rule,
-            rule.t,
-            delta.slice(s![.., ..split]),
-            x,
-            first.weights.slice_mut(s![..split, ..]),
-            first.biases.slice_mut(s![..split]),
+        finite &= rule.rule.update_neurons(
+            (rule.eta, rule.decay, rule.t),
+            (delta.slice(s![.., ..split]), x),
+            (
+                first.weights.slice_mut(s![..split, ..]),
+                first.biases.slice_mut(s![..split]),
+            ),
             (prefix(sw, split * n_inputs), prefix(sb, split)),
             (gw.slice_mut(s![..split, ..]), gb.slice_mut(s![..split])),
         );
