@@ -80,7 +80,7 @@ pub fn try_gemm_on(
 ) -> Option<bool> {
     let (m, k) = a.dim();
     let n = b.ncols();
-    if m * n * k > max_macs(path) {
+    if path == Kernel::Gemm || m * n * k > max_macs(path) {
         return None;
     }
     assert!(
@@ -129,7 +129,8 @@ pub fn try_gemm_then<S: RowSink<f32>>(
 ) -> Option<bool> {
     let (m, k) = a.dim();
     let n = b.ncols();
-    if m * n * k > max_macs(path) || m * n * 4 < FUSE_MIN_BYTES || !cfg!(target_arch = "x86_64") {
+    let declined = path == Kernel::Gemm || m * n * k > max_macs(path) || m * n * 4 < FUSE_MIN_BYTES;
+    if declined || !cfg!(target_arch = "x86_64") {
         return None;
     }
     let (sa, sb) = (a.strides(), b.strides());

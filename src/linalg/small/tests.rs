@@ -205,6 +205,17 @@ fn declines_large_products_and_the_gemm_path() {
         let took = try_gemm_on(path, 1.0, tall.view(), square.view(), 0.0, &mut out.view_mut());
         assert_eq!(took, None, "{}: more than 2³⁰ multiply-adds", path.name());
     }
+    // The gemm path runs no hand kernel, not even for a product without multiply-adds.
+    let (wide, flat) = (Array2::<f32>::zeros((4, 0)), Array2::<f32>::zeros((0, 4)));
+    let took = try_gemm_on(
+        Kernel::Gemm,
+        1.0,
+        wide.view(),
+        flat.view(),
+        0.0,
+        &mut c.slice_mut(ndarray::s![..4, ..4]),
+    );
+    assert_eq!(took, None);
     let small = filled(4, 4, 0);
     assert_eq!(
         try_gemm_on(
