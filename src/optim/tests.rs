@@ -181,3 +181,23 @@ fn schedules_parse() {
     assert!("step:0:0.5".parse::<Schedule>().is_err());
     assert!("cosine".parse::<Schedule>().is_err());
 }
+
+/// A fused update reports a weight that is not finite, as the stored-gradient one does: the
+/// step that wrote it is caught at once.
+#[test]
+fn a_fused_update_that_writes_a_non_finite_weight_says_so() {
+    let mut rng = ChaCha8Rng::seed_from_u64(6);
+    let mut net: Network<f32> = Network::new(&[700, 200, 10], Init::StandardNormal, &mut rng).unwrap();
+    net.layers[0].weights[[150, 3]] = f32::INFINITY;
+    let x = Array2::from_shape_fn((16, 700), |(i, j)| ((i * 13 + j) as f32 * 0.07).cos());
+    let y = Array2::from_shape_fn((16, 10), |(i, j)| (i % 10 == j) as u8 as f32);
+    for rule in [Optimizer::Momentum { mu: 0.9 }, Optimizer::ADAM] {
+        for threads in [1, 2] {
+            let (mut net, mut ws) = (net.clone(), Workspace::new(&net, 16));
+            let mut opt = Optim::new(rule, 0.01, 0.0, &net);
+            let (_, finite) =
+                crate::linalg::with_threads(threads, || opt.step(&mut net, x.view(), y.view(), &mut ws));
+            assert!(!finite, "{rule:?}, {threads} threads");
+        }
+    }
+}
