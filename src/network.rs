@@ -439,10 +439,16 @@ pub fn add_gradient<T: Float>(
     if beta == T::zero() {
         biases.fill(T::zero());
     }
+    add_bias_gradient(s, delta, biases.view_mut());
+    finite && all_finite(biases.view().insert_axis(Axis(0)))
+}
+
+/// `b ← b + s·Σ_rows Δ`: the bias half of [`add_gradient`] (`∂C/∂b = (1/m) Σ_rows Δ` into
+/// zeros with `s = 1/m`).
+pub(crate) fn add_bias_gradient<T: Float>(s: T, delta: ArrayView2<T>, mut biases: ArrayViewMut1<T>) {
     for row in delta.rows() {
         biases.zip_mut_with(&row, |b, &d| *b += s * d);
     }
-    finite && all_finite(biases.view().insert_axis(Axis(0)))
 }
 
 /// `1/m` for the mean over a mini-batch of `m`: one expression, so that every path's

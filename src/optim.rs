@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::linalg::{Float, all_finite, gemm_then};
-use crate::network::{Network, Workspace, add_gradient, one_over};
+use crate::network::{Network, Workspace, add_bias_gradient, add_gradient, one_over};
 use ndarray::{Array1, ArrayView2};
 use std::fmt;
 use std::str::FromStr;
@@ -316,9 +316,7 @@ impl Optimizer {
         if let Some(weights_finite) = gemm_then(inv_m, delta.t(), z_prev, rows) {
             // ∂C/∂b = (1/m) Σ_rows Δ, then the biases' rule.
             gb.fill(T::zero());
-            for row in delta.rows() {
-                gb.zip_mut_with(&row, |g, &d| *g += inv_m * d);
-            }
+            add_bias_gradient(inv_m, delta, gb.view_mut());
             self.update(
                 T::from_f64_lossy(eta),
                 T::zero(),

@@ -399,21 +399,9 @@ impl<T: Float> Pair<'_, T> {
     /// One SGD step on the epoch's mini-batch number `batch` (from 0), `(x, y)`, the first
     /// layer's work shared with the helper; returns `Σ_x C_x` before the step and whether
     /// every weight and bias is finite after it. The helper's rows of `W^1` stay with it:
-    /// `net` has them only after [`Pair::sync`].
+    /// `net` has them only after [`Pair::sync`]. Run under `with_threads(1)` (the helper has
+    /// the other core).
     pub fn step(
-        &mut self,
-        net: &mut Network<T>,
-        optim: &mut Optim<T>,
-        batch: usize,
-        x: ArrayView2<T>,
-        y: ArrayView2<T>,
-        ws: &mut Workspace<T>,
-    ) -> (T, bool) {
-        // The helper has the other core: this thread's products stay on this one.
-        with_threads(1, || self.step_on_one_core(net, optim, batch, x, y, ws))
-    }
-
-    fn step_on_one_core(
         &mut self,
         net: &mut Network<T>,
         optim: &mut Optim<T>,

@@ -117,7 +117,10 @@ impl<'s, T: Float> Stepper<'s, T> {
     ) -> (T, bool) {
         match self {
             Stepper::OneCore => optim.step(net, x, y, ws),
-            Stepper::SplitFirstLayer(pair) => pair.step(net, optim, b, x, y, ws),
+            // The helper has the other core: this thread's products stay on this one.
+            Stepper::SplitFirstLayer(pair) => {
+                crate::linalg::with_threads(1, || pair.step(net, optim, b, x, y, ws))
+            }
         }
     }
 

@@ -89,7 +89,7 @@ pub fn try_gemm_on(
         path.name()
     );
     let form = Form::of(a, b, c)?;
-    if m * n * k <= MAX_MACS || threads() < 2 {
+    if !on_two_cores(m, n, k) {
         return Some(form.run(path, alpha, a, b, beta, c));
     }
     // Halve the larger input: the rows of `A` (and `C`), or the columns of `B` (and `C`),
@@ -115,6 +115,12 @@ pub fn try_gemm_on(
     Some(finite)
 }
 
+/// Whether an `m×k · k×n` product is halved between two threads: beyond [`MAX_MACS`], when
+/// [`threads`] allows two.
+fn on_two_cores(m: usize, n: usize, k: usize) -> bool {
+    m * n * k > MAX_MACS && threads() >= 2
+}
+
 /// `α·A·B` in strips of rows, each strip computed into a buffer that stays in the level-2
 /// cache and handed to `sink` row by row ([`super::gemm_then`]), on `path`'s kernels (the
 /// `nn` form: `B`'s rows contiguous); halved between two threads as [`try_gemm_on`] halves a
@@ -130,11 +136,7 @@ pub fn try_gemm_then<S: RowSink<f32>>(
     let (m, k) = a.dim();
     let n = b.ncols();
     let declined = path == Kernel::Gemm || m * n * k > max_macs(path) || m * n * 4 < FUSE_MIN_BYTES;
-    if declined || !cfg!(target_arch = "x86_64") {
-        return None;
-    }
-    let (sa, sb) = (a.strides(), b.strides());
-    if sb[1] != 1 || sa.iter().chain(sb).any(|&s| s < 0) {
+    if declined || !matches!(Form::of_inputs(a, b), Some(Form::Nn)) {
         return None;
     }
     assert!(
@@ -142,7 +144,7 @@ pub fn try_gemm_then<S: RowSink<f32>>(
         "kernel path {} is not available here",
         path.name()
     );
-    if m * n * k <= MAX_MACS || threads() < 2 || m < 8 {
+    if !on_two_cores(m, n, k) || m < 8 {
         return Some(strips(path, alpha, a, b, sink));
     }
     let half = m / 2;
@@ -221,11 +223,20 @@ enum Form {
 
 impl Form {
     fn of(a: ArrayView2<f32>, b: ArrayView2<f32>, c: &ArrayViewMut2<f32>) -> Option<Form> {
+        let sc = c.strides();
+        if sc[1] != 1 || sc[0] < 0 {
+            return None;
+        }
+        Form::of_inputs(a, b)
+    }
+
+    /// The form of `A·B` from the inputs alone (the output is the caller's own buffer).
+    fn of_inputs(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Option<Form> {
         if !cfg!(target_arch = "x86_64") {
             return None;
         }
-        let (sa, sb, sc) = (a.strides(), b.strides(), c.strides());
-        if sc[1] != 1 || sa.iter().chain(sb).chain(sc).any(|&s| s < 0) {
+        let (sa, sb) = (a.strides(), b.strides());
+        if sa.iter().chain(sb).any(|&s| s < 0) {
             return None;
         }
         if sb[1] == 1 {
