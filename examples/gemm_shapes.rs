@@ -1,6 +1,7 @@
 //! Times `linalg::gemm` on the matrix products of mini-batch training, at their real shapes
 //! and layouts, and prints GFLOP/s on the kernel path in use (`MLP_KERNEL` forces one):
-//!     cargo run --release --example gemm_shapes [-- --threads 1]
+//!     cargo run --release --example gemm_shapes [-- --threads 1] [--shape M,K,N,FORM ...]
+//! (`--shape` replaces the built-in list with the shapes given, FORM one of nt, nn, tn.)
 use mlp::linalg::{gemm, with_threads};
 use ndarray::Array2;
 use std::time::Instant;
@@ -13,7 +14,16 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .map_or(2, |s| s.parse().expect("--threads N"));
     // (m, k, n, form): forward A·Bᵀ ("nt"), deltas A·B ("nn"), weight gradients Aᵀ·B ("tn").
-    let shapes = [
+    let given: Vec<(usize, usize, usize, String)> = args
+        .windows(2)
+        .filter(|w| w[0] == "--shape")
+        .map(|w| {
+            let f: Vec<&str> = w[1].split(',').collect();
+            let n = |i: usize| f[i].parse().expect("--shape M,K,N,FORM");
+            (n(0), n(1), n(2), f[3].to_string())
+        })
+        .collect();
+    let built_in = [
         (128, 784, 100, "nt"),
         (128, 100, 784, "nn"),
         (100, 128, 784, "tn"),
@@ -31,7 +41,16 @@ fn main() {
         (1024, 1024, 1024, "nn"),
         (1024, 1024, 1024, "nt"),
     ];
+    let shapes: Vec<(usize, usize, usize, String)> = if given.is_empty() {
+        built_in
+            .iter()
+            .map(|&(m, k, n, f)| (m, k, n, f.to_string()))
+            .collect()
+    } else {
+        given
+    };
     for (m, k, n, form) in shapes {
+        let form = form.as_str();
         let fill = |r, c| Array2::from_shape_fn((r, c), |(i, j)| ((i * 7 + j * 13) % 17) as f32 / 17.0 - 0.5);
         let mut c = Array2::<f32>::zeros((m, n));
         let (a, b) = match form {

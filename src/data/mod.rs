@@ -14,7 +14,7 @@ pub mod verify;
 
 use crate::error::{Error, Result};
 use crate::linalg::Float;
-use ndarray::{Array2, ArrayViewMut2};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -98,8 +98,14 @@ impl Dataset {
 
     /// Copies the samples `indices` into the first rows of `x` (features) and `y` (one-hot
     /// targets: 1 for the sample's class, 0 elsewhere).
-    pub fn fill_batch<T: Float>(&self, indices: &[usize], mut x: ArrayViewMut2<T>, mut y: ArrayViewMut2<T>) {
+    pub fn fill_batch<T: Float>(&self, indices: &[usize], mut x: ArrayViewMut2<T>, y: ArrayViewMut2<T>) {
         self.fill_inputs(indices, x.view_mut());
+        self.fill_targets(indices, x.view(), y);
+    }
+
+    /// The first rows of `y` ← the targets of the samples `indices`, whose inputs are the
+    /// first rows of `x` (an autoencoder's targets are its inputs).
+    pub fn fill_targets<T: Float>(&self, indices: &[usize], x: ArrayView2<T>, mut y: ArrayViewMut2<T>) {
         for (r, &i) in indices.iter().enumerate() {
             let mut y_row = y.row_mut(r);
             match &self.targets {

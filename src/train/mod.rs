@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::network::{Network, Workspace};
 use crate::optim::Optim;
-use ndarray::{Array2, s};
+use ndarray::Array2;
 use split::Epoch;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
@@ -278,11 +278,9 @@ fn run_epoch<T: Float>(
         let result = (|| {
             for b in from..total {
                 let batch = b + 1;
-                let k = batches.fill(b, x.view_mut(), y.view_mut());
                 batches.weigh(b, ws);
                 walk::draw_masks(ws, config.seed, epoch, batch);
-                let (xk, yk) = (x.slice(s![..k, ..]), y.slice(s![..k, ..]));
-                let (cost, finite) = stepper.step(net, optim, b, xk, yk, ws);
+                let (cost, finite) = stepper.step(net, optim, (batches, b), (&mut x, &mut y), ws);
                 if stepper.fall_back_if_stalled(net, optim, batch, started) {
                     backoff.record(true);
                 }

@@ -7,7 +7,8 @@
 //! first layer's neurons are cut in two, and each part stays with one thread for the epoch:
 //!
 //! - the **helper** thread owns the second part, its rows `j` of `W^1` and `b^1`. For every
-//!   mini-batch it converts the samples itself, computes its neurons' feedforward
+//!   mini-batch it converts the samples (for both threads: the leader reads them), computes
+//!   its neurons' feedforward
 //!   `a^1_j = Σ_k w^1_jk x_k + b^1_j`, `z^1_j = σ(a^1_j)`, and once the leader has the deltas,
 //!   their update `w^1_jk ← w^1_jk − (η/m) Σ_x δ^1_j x_k` (SGD; the other rules take the
 //!   gradient `(1/m) Σ_x δ^1_j x_k` through their state, the helper's rows' part of which it
@@ -16,8 +17,8 @@
 //!   the rest: the later layers' feedforward, the cost, every delta, the later layers' updates.
 //!
 //! ```text
-//! leader: fill x | feedforward own rows | <- a, z | rest of feedforward, deltas | δ -> | later updates, update own rows | <- done
-//! helper:          feedforward own rows | a, z -> | fill the next x, wait       | <- δ | update own rows               | done ->
+//! leader: <- x, fill y | feedforward own rows | <- a, z | rest of feedforward, deltas | δ -> | later updates, update own rows | <- done
+//! helper:               feedforward own rows | a, z -> | fill the next x ->, wait   | <- δ | update own rows               | done ->
 //! ```
 //!
 //! Every number is computed by the same kernels, in the same order, as on one core (the
@@ -32,7 +33,7 @@ use crate::train::walk::Batches;
 use ndarray::{Array1, Array2, ArrayView2, s};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread::Scope;
 use std::time::{Duration, Instant};
 
@@ -104,12 +105,21 @@ struct Exchange<T> {
     delta: Array2<T>,
 }
 
+/// Input buffers the helper converts mini-batches into, in turn: when it fills mini-batch
+/// `b + 1`'s (after its feedforward of `b`), the leader may still be updating its rows with
+/// `b − 1`'s inputs, but it has finished with `b − 2`'s (it has sent `b − 1`'s deltas since).
+const INPUT_BUFFERS: usize = 3;
+
 /// What both threads see. The counters say how many mini-batches of the epoch have reached
-/// each point; they order the work, and the mutexes (never contended while they do) make each
+/// each point; they order the work, and the locks (never contended while they do) make each
 /// access to shared numbers safe.
 struct Shared<T> {
     rows: Mutex<Rows<T>>,
     exchange: Mutex<Exchange<T>>,
+    /// Mini-batch `b`'s inputs are in `inputs[b % INPUT_BUFFERS]` (read by both threads).
+    inputs: [RwLock<Array2<T>>; INPUT_BUFFERS],
+    /// Mini-batches whose inputs the helper has converted.
+    filled: AtomicUsize,
     /// Mini-batches whose helper feedforward is in `exchange`.
     fed: AtomicUsize,
     /// Mini-batches whose deltas are in `exchange`.
@@ -122,10 +132,18 @@ struct Shared<T> {
     stop: AtomicBool,
 }
 
+// A poisoned lock means the other thread panicked; that panic is re-raised when the scope
+// joins it, so the data is never used after.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A poisoned lock means the other thread panicked; that panic is re-raised when the
-    // scope joins it, so the data is never used after.
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Spins until `counter ≥ target`; false if `stop` was set without it. After a while it yields,
@@ -233,6 +251,8 @@ impl<T: Float> Stage<T> {
                     z: Array2::zeros((capacity, helper)),
                     delta: Array2::zeros((capacity, helper)),
                 }),
+                inputs: [(); INPUT_BUFFERS].map(|_| RwLock::new(Array2::zeros((capacity, n_inputs)))),
+                filled: AtomicUsize::new(0),
                 fed: AtomicUsize::new(0),
                 deltas: AtomicUsize::new(0),
                 updated: AtomicUsize::new(0),
@@ -254,7 +274,6 @@ impl<T: Float> Stage<T> {
     ) -> Pair<'s, T> {
         let (shared, split, capacity) = (&self.shared, self.split, self.capacity);
         let activation = net.layers[0].activation;
-        let n_inputs = net.n_inputs();
         // The rule, η and λ/n are fixed within an epoch; the helper's step t follows the
         // leader's count from here.
         let rule = Rule::of(optim);
@@ -263,7 +282,7 @@ impl<T: Float> Stage<T> {
         scope.spawn(move || {
             // Each thread's products stay on its own core.
             crate::linalg::with_kernel(kernel, || {
-                with_threads(1, || helper(shared, epoch, activation, n_inputs, capacity, rule))
+                with_threads(1, || helper(shared, epoch, activation, rule))
             })
         });
         Pair {
@@ -337,27 +356,19 @@ fn prefix<T>(state: &mut [Array1<T>], len: usize) -> Slots<'_, T> {
 }
 
 /// The helper thread's loop over the epoch.
-fn helper<T: Float>(
-    shared: &Shared<T>,
-    epoch: Epoch<'_>,
-    activation: Activation,
-    n_inputs: usize,
-    capacity: usize,
-    rule: Rule,
-) {
+fn helper<T: Float>(shared: &Shared<T>, epoch: Epoch<'_>, activation: Activation, rule: Rule) {
     let _stop = StopOnDrop(&shared.stop);
-    // Two input buffers: the next mini-batch is converted while the leader works out the
-    // deltas of this one, which the update still needs.
-    let mut xs = [(); 2].map(|_| Array2::<T>::zeros((capacity, n_inputs)));
-    let fill = |x: &mut Array2<T>, batch: usize| epoch.batches.fill_inputs(batch, x.view_mut());
-    fill(&mut xs[0], epoch.from);
+    // The next mini-batch is converted while the leader works out the deltas of this one.
+    let fill = |batch: usize| {
+        let mut x = write(&shared.inputs[batch % INPUT_BUFFERS]);
+        epoch.batches.fill_inputs(batch, x.view_mut());
+        shared.filled.store(batch + 1, Ordering::Release);
+    };
+    fill(epoch.from);
     for (i, batch) in (epoch.from..epoch.batches.len()).enumerate() {
         let k = epoch.batches.size(batch);
-        let (x, next) = {
-            let [even, odd] = &mut xs;
-            if i % 2 == 0 { (even, odd) } else { (odd, even) }
-        };
-        let x = x.slice(s![..k, ..]);
+        let inputs = read(&shared.inputs[batch % INPUT_BUFFERS]);
+        let x = inputs.slice(s![..k, ..]);
         {
             let rows = lock(&shared.rows);
             let ex = &mut *lock(&shared.exchange);
@@ -365,7 +376,7 @@ fn helper<T: Float>(
             feedforward_rows(activation, rows.weights.view(), biases, x, &mut ex.a, &mut ex.z);
         }
         shared.fed.store(batch + 1, Ordering::Release);
-        fill(next, batch + 1);
+        fill(batch + 1);
         if !wait_for(&shared.deltas, batch + 1, &shared.stop, None) {
             return;
         }
@@ -396,22 +407,28 @@ fn helper<T: Float>(
 }
 
 impl<T: Float> Pair<'_, T> {
-    /// One SGD step on the epoch's mini-batch number `batch` (from 0), `(x, y)`, the first
-    /// layer's work shared with the helper; returns `Σ_x C_x` before the step and whether
-    /// every weight and bias is finite after it. The helper's rows of `W^1` stay with it:
-    /// `net` has them only after [`Pair::sync`]. Run under `with_threads(1)` (the helper has
-    /// the other core).
+    /// One step on the epoch's mini-batch number `batch` (from 0) of `batches`, the first
+    /// layer's work shared with the helper, which converts the inputs; the targets go into
+    /// `y`. Returns `Σ_x C_x` before the step and whether every weight and bias is finite
+    /// after it. The helper's rows of `W^1` stay with it: `net` has them only after
+    /// [`Pair::sync`]. Run under `with_threads(1)` (the helper has the other core).
     pub fn step(
         &mut self,
         net: &mut Network<T>,
         optim: &mut Optim<T>,
-        batch: usize,
-        x: ArrayView2<T>,
-        y: ArrayView2<T>,
+        (batches, batch): (&Batches<'_>, usize),
+        y: &mut Array2<T>,
         ws: &mut Workspace<T>,
     ) -> (T, bool) {
         optim.t += 1;
-        let (k, split, shared) = (x.nrows(), self.split, self.shared);
+        let (split, shared) = (self.split, self.shared);
+        assert!(
+            wait_for(&shared.filled, batch + 1, &shared.stop, Some(&self.waited)),
+            "the training helper thread stopped"
+        );
+        let inputs = read(&shared.inputs[batch % INPUT_BUFFERS]);
+        let k = batches.fill_targets(batch, inputs.view(), y.view_mut());
+        let (x, y) = (inputs.slice(s![..k, ..]), y.slice(s![..k, ..]));
         let first = &net.layers[0];
         let biases = &first.biases.as_slice().expect("own array")[..split];
         let weights = first.weights.slice(s![..split, ..]);

@@ -1,10 +1,11 @@
 //! One training step on one mini-batch, on one core or two: the one place that chooses.
 
 use super::split::{self, Epoch, Pair, Stage};
+use super::walk::Batches;
 use crate::linalg::Float;
 use crate::network::{Network, Workspace};
 use crate::optim::Optim;
-use ndarray::ArrayView2;
+use ndarray::{Array2, s};
 use std::thread::Scope;
 use std::time::{Duration, Instant};
 
@@ -104,22 +105,26 @@ impl<'s, T: Float> Stepper<'s, T> {
         }
     }
 
-    /// One step of `optim` on mini-batch `b` (from 0), `(x, y)`; returns `Σ_x C_x` before the
-    /// step and whether every weight and bias is finite after it.
+    /// One step of `optim` on mini-batch `b` (from 0) of `batches`, its samples put into the
+    /// first rows of `x` and `y` (on two cores the helper converts the inputs, and `x` is left
+    /// alone); returns `Σ_x C_x` before the step and whether every weight and bias is finite
+    /// after it.
     pub fn step(
         &mut self,
         net: &mut Network<T>,
         optim: &mut Optim<T>,
-        b: usize,
-        x: ArrayView2<T>,
-        y: ArrayView2<T>,
+        (batches, b): (&Batches<'_>, usize),
+        (x, y): (&mut Array2<T>, &mut Array2<T>),
         ws: &mut Workspace<T>,
     ) -> (T, bool) {
         match self {
-            Stepper::OneCore => optim.step(net, x, y, ws),
+            Stepper::OneCore => {
+                let k = batches.fill(b, x.view_mut(), y.view_mut());
+                optim.step(net, x.slice(s![..k, ..]), y.slice(s![..k, ..]), ws)
+            }
             // The helper has the other core: this thread's products stay on this one.
             Stepper::SplitFirstLayer(pair) => {
-                crate::linalg::with_threads(1, || pair.step(net, optim, b, x, y, ws))
+                crate::linalg::with_threads(1, || pair.step(net, optim, (batches, b), y, ws))
             }
         }
     }

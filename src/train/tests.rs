@@ -255,17 +255,28 @@ mod two_cores {
     }
 
     /// Trains a fresh 256-40-10 network with `config` and the rule at its η.
-    fn run_with(config: &TrainConfig, poison: Option<(usize, usize)>, (rule, eta): (Optimizer, f64)) -> Run {
+    fn run_with(config: &TrainConfig, poison: Option<(usize, usize)>, rule: (Optimizer, f64)) -> Run {
+        run_on(&data(), &[256, 40, 10], config, poison, rule)
+    }
+
+    /// Trains a fresh network of `layers` on `d` with `config` and the rule at its η, the
+    /// weight `poison` (if any) made infinite first.
+    fn run_on(
+        d: &Dataset,
+        layers: &[usize],
+        config: &TrainConfig,
+        poison: Option<(usize, usize)>,
+        (rule, eta): (Optimizer, f64),
+    ) -> Run {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        let mut net: Network<f32> = Network::new(&[256, 40, 10], Init::StandardNormal, &mut rng).unwrap();
+        let mut net: Network<f32> = Network::new(layers, Init::StandardNormal, &mut rng).unwrap();
         if let Some(at) = poison {
             net.layers[0].weights[at] = f32::INFINITY;
         }
         let mut optim = Optim::new(rule, eta, 1e-4, &net);
         let mut progress = Progress::new(rng);
-        let d = data();
         let sets = Sets {
-            train: &d,
+            train: d,
             validation: None,
             test: None,
         };
@@ -286,6 +297,35 @@ mod two_cores {
             checkpoint_every: Some(17),
             ..TrainConfig::default()
         }
+    }
+
+    /// The compressor (targets = inputs): the leader reads its targets from the inputs the
+    /// helper converted.
+    #[test]
+    fn two_cores_train_the_same_compressor_as_one() {
+        let d = Dataset {
+            targets: Targets::Inputs,
+            ..data()
+        };
+        let layers = [256, 40, 256];
+        let net: Network<f32> =
+            Network::new(&layers, Init::StandardNormal, &mut ChaCha8Rng::seed_from_u64(7)).unwrap();
+        if f32::has_small_kernels() && crate::linalg::threads() >= 2 {
+            assert!(super::super::split::applies(
+                &net,
+                &Workspace::new(&net, 10),
+                10,
+                1003
+            ));
+        }
+        let (ok2, two, seen2) = run_on(&d, &layers, &config(), None, (Optimizer::Sgd, 0.5));
+        let (ok1, one, seen1) =
+            with_threads(1, || run_on(&d, &layers, &config(), None, (Optimizer::Sgd, 0.5)));
+        ok1.unwrap();
+        ok2.unwrap();
+        assert!(seen1 == seen2, "the checkpoints differ");
+        assert!(one == two, "the networks differ");
+        assert!(one != net, "it trained");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::data::Dataset;
 use crate::linalg::Float;
 use crate::network::Workspace;
 use crate::seed::splitmix;
-use ndarray::ArrayViewMut2;
+use ndarray::{ArrayView2, ArrayViewMut2};
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
@@ -50,6 +50,14 @@ impl<'d> Batches<'d> {
         let indices = self.indices(b);
         self.data.fill_batch(indices, x, y);
         self.prefetch(b + PREFETCH_AHEAD);
+        indices.len()
+    }
+
+    /// [`Batches::fill`]'s targets only, mini-batch `b`'s inputs being the first rows of `x`
+    /// (the two-core leader's part); returns its size.
+    pub fn fill_targets<T: Float>(&self, b: usize, x: ArrayView2<T>, y: ArrayViewMut2<T>) -> usize {
+        let indices = self.indices(b);
+        self.data.fill_targets(indices, x, y);
         indices.len()
     }
 
