@@ -206,8 +206,16 @@ fn validation_score(report: &EpochReport) -> Option<f64> {
     report.validation_accuracy.or(report.validation_error.map(|e| -e))
 }
 
-/// Training's result, with a Python error raised by the callback taking precedence.
-fn finish<T>(result: PyResult<T>, raised: Mutex<Option<PyErr>>) -> PyResult<T> {
+/// Runs a training call `train` without the GIL, telling it the epochs through the Python
+/// callback `on_epoch` (if any). An exception the callback raised, or Ctrl-C, takes
+/// precedence over training's own result (the error that stopped it).
+fn training(
+    py: Python<'_>,
+    on_epoch: Option<Py<PyAny>>,
+    train: impl for<'a> FnOnce(OnEpoch<'a>) -> Result<(), Error> + Send,
+) -> PyResult<()> {
+    let raised = Mutex::new(None);
+    let result = detached(py, || train(self::on_epoch(on_epoch.as_ref(), &raised)));
     match raised.into_inner().expect("one writer") {
         Some(e) => Err(e),
         None => result,
@@ -320,20 +328,10 @@ impl Classifier {
     ) -> PyResult<()> {
         let (x, y) = (x.as_array(), y.as_slice()?.to_vec());
         let w = weights(sample_weight)?;
-        let raised = Mutex::new(None);
         let inner = &mut self.inner;
-        let result = detached(py, || {
-            inner
-                .fit_watched(
-                    x,
-                    &y,
-                    w.as_deref(),
-                    None,
-                    self::on_epoch(on_epoch.as_ref(), &raised),
-                )
-                .map(drop)
-        });
-        finish(result, raised)
+        training(py, on_epoch, |tell| {
+            inner.fit_watched(x, &y, w.as_deref(), None, tell).map(drop)
+        })
     }
 
     /// One epoch; `n_classes` on the first call fixes the classes as `0..n_classes`.
@@ -350,20 +348,10 @@ impl Classifier {
         let (x, y) = (x.as_array(), y.as_slice()?.to_vec());
         let w = weights(sample_weight)?;
         let classes: Option<Vec<u32>> = n_classes.map(|k| (0..k).collect());
-        let raised = Mutex::new(None);
         let inner = &mut self.inner;
-        let result = detached(py, || {
-            inner
-                .partial_fit_watched(
-                    x,
-                    &y,
-                    classes.as_deref(),
-                    w.as_deref(),
-                    self::on_epoch(on_epoch.as_ref(), &raised),
-                )
-                .map(drop)
-        });
-        finish(result, raised)
+        training(py, on_epoch, |tell| {
+            inner.partial_fit_watched(x, &y, classes.as_deref(), w.as_deref(), tell).map(drop)
+        })
     }
 
     fn predict_proba<'py>(
@@ -453,20 +441,10 @@ impl Regressor {
     ) -> PyResult<()> {
         let (x, y) = (x.as_array(), y.as_array());
         let w = weights(sample_weight)?;
-        let raised = Mutex::new(None);
         let inner = &mut self.inner;
-        let result = detached(py, || {
-            inner
-                .fit_watched(
-                    x,
-                    y,
-                    w.as_deref(),
-                    None,
-                    self::on_epoch(on_epoch.as_ref(), &raised),
-                )
-                .map(drop)
-        });
-        finish(result, raised)
+        training(py, on_epoch, |tell| {
+            inner.fit_watched(x, y, w.as_deref(), None, tell).map(drop)
+        })
     }
 
     #[pyo3(signature = (x, y, sample_weight=None, on_epoch=None))]
@@ -480,14 +458,10 @@ impl Regressor {
     ) -> PyResult<()> {
         let (x, y) = (x.as_array(), y.as_array());
         let w = weights(sample_weight)?;
-        let raised = Mutex::new(None);
         let inner = &mut self.inner;
-        let result = detached(py, || {
-            inner
-                .partial_fit_watched(x, y, w.as_deref(), self::on_epoch(on_epoch.as_ref(), &raised))
-                .map(drop)
-        });
-        finish(result, raised)
+        training(py, on_epoch, |tell| {
+            inner.partial_fit_watched(x, y, w.as_deref(), tell).map(drop)
+        })
     }
 
     fn predict<'py>(
@@ -564,14 +538,10 @@ impl MultiLabel {
     ) -> PyResult<()> {
         let (x, y) = (x.as_array(), y.as_array());
         let w = weights(sample_weight)?;
-        let raised = Mutex::new(None);
         let inner = &mut self.inner;
-        let result = detached(py, || {
-            inner
-                .fit_watched(x, y, w.as_deref(), self::on_epoch(on_epoch.as_ref(), &raised))
-                .map(drop)
-        });
-        finish(result, raised)
+        training(py, on_epoch, |tell| {
+            inner.fit_watched(x, y, w.as_deref(), tell).map(drop)
+        })
     }
 
     #[pyo3(signature = (x, y, sample_weight=None, on_epoch=None))]
@@ -585,14 +555,10 @@ impl MultiLabel {
     ) -> PyResult<()> {
         let (x, y) = (x.as_array(), y.as_array());
         let w = weights(sample_weight)?;
-        let raised = Mutex::new(None);
         let inner = &mut self.inner;
-        let result = detached(py, || {
-            inner
-                .partial_fit_watched(x, y, w.as_deref(), self::on_epoch(on_epoch.as_ref(), &raised))
-                .map(drop)
-        });
-        finish(result, raised)
+        training(py, on_epoch, |tell| {
+            inner.partial_fit_watched(x, y, w.as_deref(), tell).map(drop)
+        })
     }
 
     fn predict_proba<'py>(
