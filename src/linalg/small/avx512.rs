@@ -28,6 +28,24 @@ macro_rules! by_shape {
     };
 }
 
+/// [`by_shape!`] for the taller tiles of at most 8 rows × 2 vectors that [`nn`] uses for
+/// narrow products (16 accumulators either way).
+macro_rules! by_tall_shape {
+    ($shape:expr, $tile:ident($($arg:expr),*)) => {
+        match $shape {
+            (5, 1) => $tile::<5, 1>($($arg),*),
+            (5, 2) => $tile::<5, 2>($($arg),*),
+            (6, 1) => $tile::<6, 1>($($arg),*),
+            (6, 2) => $tile::<6, 2>($($arg),*),
+            (7, 1) => $tile::<7, 1>($($arg),*),
+            (7, 2) => $tile::<7, 2>($($arg),*),
+            (8, 1) => $tile::<8, 1>($($arg),*),
+            (8, 2) => $tile::<8, 2>($($arg),*),
+            shape => by_shape!(shape, $tile($($arg),*)),
+        }
+    };
+}
+
 /// Lanes of a 512-bit register.
 const L: usize = 16;
 
@@ -268,10 +286,14 @@ pub unsafe fn nn(
     c: *mut f32,
     ldc: usize,
 ) -> bool {
-    // Tiles of up to 4 rows of C × 4 vectors of 16 columns: 16 accumulators.
+    // Tiles of up to 4 rows of C × 4 vectors of 16 columns: 16 accumulators; when C has at
+    // most 2 vectors of columns (a weight gradient of 30 inputs), 8 rows × 2: with 8
+    // accumulators, 4 × 2 tiles waited for the FMA latency (`examples/gemm_shapes.rs
+    // --threads 1 --shape 100,200,30,tn`: 100 GFLOP/s, 114 in 8 × 2 tiles).
     const COLS: usize = 4 * L;
+    let tall_rows = if n <= 2 * L { 8 } else { 4 };
     let mut finite = true;
-    // α·A[i][p] for every row tile (4 rows, sample-major within it): each is then one
+    // α·A[i][p] for every group of 4 rows (sample-major within it): each is then one
     // broadcast from memory, computed once for all the column tiles.
     // Left uninitialised (zeroing 16 KB on every call cost 3 % of training): every entry
     // a tile reads is written below.
@@ -299,13 +321,14 @@ pub unsafe fn nn(
         let nc = (n - j).min(COLS);
         let mut i = 0;
         while i < m {
-            let mr = (m - i).min(4);
+            let mr = (m - i).min(tall_rows);
             let (kp, bp, cp) = (
                 unsafe { coef.add((i / 4) * 4 * s).cast_const() },
                 unsafe { b.add(j) },
                 unsafe { c.add(i * ldc + j) },
             );
-            finite &= unsafe { by_shape!((mr, nc.div_ceil(L)), nn_tile(s, nc, kp, bp, ldb, beta, cp, ldc)) };
+            finite &=
+                unsafe { by_tall_shape!((mr, nc.div_ceil(L)), nn_tile(s, nc, kp, bp, ldb, beta, cp, ldc)) };
             i += mr;
         }
         j += nc;
@@ -349,7 +372,8 @@ unsafe fn nn_tile<const MR: usize, const NV: usize>(
         }
         #[allow(clippy::needless_range_loop)]
         for ii in 0..MR {
-            let k = _mm512_set1_ps(unsafe { *coef.add(p * 4 + ii) });
+            // Row ii's α·A in its group of 4 rows.
+            let k = _mm512_set1_ps(unsafe { *coef.add((ii / 4) * 4 * s + p * 4 + ii % 4) });
             for v in 0..NV {
                 acc[ii][v] = _mm512_fmadd_ps(k, bv[v], acc[ii][v]);
             }
