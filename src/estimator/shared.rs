@@ -174,7 +174,11 @@ impl Core {
         let Features::Values(x) = &mut data.features else {
             unreachable!("estimators build value features")
         };
-        if let Some((i, _)) = x.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        // The vector check first (a scalar search took 20 ms of a fit of MNIST's 47 M values);
+        // the search only to name the value.
+        if !crate::linalg::all_finite(x.view())
+            && let Some((i, _)) = x.iter().enumerate().find(|(_, v)| !v.is_finite())
+        {
             return Err(Error::Invalid(format!(
                 "x[{}, {}] is not a finite number; remove or fill missing values first",
                 i / x.ncols(),
