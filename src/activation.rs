@@ -152,12 +152,14 @@ impl Activation {
             let max = a
                 .iter()
                 .fold(T::neg_infinity(), |m, &v| if v > m { v } else { m });
-            let mut sum = T::zero();
-            for (z, &a) in z.iter_mut().zip(a) {
-                *z = (a - max).exp_vec();
-                sum += *z;
-            }
-            let inv = T::one() / sum;
+            z.iter_mut().zip(a).for_each(|(z, &a)| *z = a - max);
+        }
+        // e^(a − max) for the whole mini-batch in vectors (taken with each row's sum, the
+        // exponentials of a row of 10 ran as scalar code: a tenth of a digits fit), then
+        // each row's sum in order.
+        crate::linalg::map16_mut(z, T::exp_vec);
+        for z in z.chunks_exact_mut(n) {
+            let inv = T::one() / z.iter().fold(T::zero(), |sum, &v| sum + v);
             z.iter_mut().for_each(|z| *z *= inv);
         }
     }
@@ -229,6 +231,36 @@ mod tests {
         let e: f64 = (1.0f64).exp() + (2.0f64).exp() + (3.0f64).exp();
         assert!((z[2] - 3.0f64.exp() / e).abs() < 1e-15);
         assert_eq!(&z[3..], &[0.5, 0.5, 0.0], "no overflow for large inputs");
+    }
+
+    /// The exponentials of a whole mini-batch at once give each row's softmax the bits of
+    /// one exponential after another, summed in order.
+    #[test]
+    fn softmax_of_a_mini_batch_has_the_bits_of_row_by_row_sums() {
+        let mut state = 12345u32;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state >> 8) as f32 / (1u32 << 24) as f32 * 40.0 - 20.0
+        };
+        for (rows, n) in [(1, 1), (3, 10), (7, 16), (5, 17), (128, 10), (2, 100)] {
+            let a: Vec<f32> = (0..rows * n).map(|_| next()).collect();
+            let mut z = vec![0.0f32; a.len()];
+            Activation::Softmax.apply_rows(&a, &mut z, n);
+            for (a, z) in a.chunks(n).zip(z.chunks(n)) {
+                let max = a
+                    .iter()
+                    .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m });
+                let e: Vec<f32> = a.iter().map(|&v| (v - max).exp_vec()).collect();
+                let mut sum = 0.0f32;
+                e.iter().for_each(|&v| sum += v);
+                let inv = 1.0 / sum;
+                for (got, e) in z.iter().zip(e) {
+                    assert_eq!(got.to_bits(), (e * inv).to_bits(), "{rows}×{n}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -257,6 +257,25 @@ pub fn map16<T: Float>(x: &[T], y: &mut [T], f: impl Fn(T) -> T) {
     }
 }
 
+/// [`map16`] in place: `y[i] = f(y[i])`.
+#[inline(always)]
+pub fn map16_mut<T: Float>(y: &mut [T], f: impl Fn(T) -> T) {
+    const W: usize = 16;
+    let full = y.len() / W * W;
+    for y in &mut y[..full] {
+        *y = f(*y);
+    }
+    let tail = y.len() - full;
+    if tail > 0 {
+        let mut buf = [T::zero(); W];
+        buf[..tail].copy_from_slice(&y[full..]);
+        for v in &mut buf {
+            *v = f(*v);
+        }
+        y[full..].copy_from_slice(&buf[..tail]);
+    }
+}
+
 /// Products of at least this many multiply-adds use both cores; below it a second thread
 /// costs more in synchronisation than it saves.
 const PARALLEL_MIN_FLOPS: usize = 1 << 21;
