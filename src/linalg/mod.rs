@@ -241,39 +241,39 @@ pub fn inference_plan(widest: usize, n: usize) -> (usize, usize) {
 /// goes through vector code (rows of 10 or 30 would otherwise leave most to a scalar tail).
 #[inline(always)]
 pub fn map16<T: Float>(x: &[T], y: &mut [T], f: impl Fn(T) -> T) {
-    const W: usize = 16;
-    let full = x.len() / W * W;
+    let full = x.len() / 16 * 16;
     for (x, y) in x[..full].iter().zip(&mut y[..full]) {
         *y = f(*x);
     }
     let tail = x.len() - full;
     if tail > 0 {
-        let mut buf = [T::zero(); W];
-        buf[..tail].copy_from_slice(&x[full..]);
-        for v in &mut buf {
-            *v = f(*v);
-        }
-        y[full..].copy_from_slice(&buf[..tail]);
+        y[full..].copy_from_slice(&padded16(&x[full..], &f)[..tail]);
     }
 }
 
 /// [`map16`] in place: `y[i] = f(y[i])`.
 #[inline(always)]
 pub fn map16_mut<T: Float>(y: &mut [T], f: impl Fn(T) -> T) {
-    const W: usize = 16;
-    let full = y.len() / W * W;
+    let full = y.len() / 16 * 16;
     for y in &mut y[..full] {
         *y = f(*y);
     }
     let tail = y.len() - full;
     if tail > 0 {
-        let mut buf = [T::zero(); W];
-        buf[..tail].copy_from_slice(&y[full..]);
-        for v in &mut buf {
-            *v = f(*v);
-        }
-        y[full..].copy_from_slice(&buf[..tail]);
+        let out = padded16(&y[full..], &f);
+        y[full..].copy_from_slice(&out[..tail]);
     }
+}
+
+/// `f` of the (at most 16) values `tail`, zero-padded to a whole vector.
+#[inline(always)]
+fn padded16<T: Float>(tail: &[T], f: &impl Fn(T) -> T) -> [T; 16] {
+    let mut buf = [T::zero(); 16];
+    buf[..tail.len()].copy_from_slice(tail);
+    for v in &mut buf {
+        *v = f(*v);
+    }
+    buf
 }
 
 /// Products of at least this many multiply-adds use both cores; below it a second thread
