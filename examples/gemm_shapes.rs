@@ -8,19 +8,28 @@ use std::time::Instant;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let threads = args
+    let threads = match args
         .iter()
         .position(|a| a == "--threads")
-        .and_then(|i| args.get(i + 1))
-        .map_or(2, |s| s.parse().expect("--threads N"));
+        .map(|i| args.get(i + 1))
+    {
+        None => 2,
+        Some(value) => value
+            .and_then(|s| s.parse().ok())
+            .filter(|&t: &usize| t >= 1)
+            .unwrap_or_else(|| refuse("--threads takes a number of threads, 1 or more")),
+    };
     // (m, k, n, form): forward A·Bᵀ ("nt"), deltas A·B ("nn"), weight gradients Aᵀ·B ("tn").
     let given: Vec<(usize, usize, usize, String)> = args
-        .windows(2)
-        .filter(|w| w[0] == "--shape")
-        .map(|w| {
-            let f: Vec<&str> = w[1].split(',').collect();
-            let n = |i: usize| f[i].parse().expect("--shape M,K,N,FORM");
-            (n(0), n(1), n(2), f[3].to_string())
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| *a == "--shape")
+        .map(|(i, _)| match args.get(i + 1).and_then(|s| shape(s)) {
+            Some(s) => s,
+            None => refuse(&format!(
+                "--shape {}: expected M,K,N,FORM with sizes of 1 or more and FORM nt, nn or tn",
+                args.get(i + 1).map_or("(missing)", String::as_str)
+            )),
         })
         .collect();
     let built_in = [
@@ -82,4 +91,19 @@ fn main() {
             best * 1e6
         );
     }
+}
+
+/// `M,K,N,FORM` as sizes of 1 or more and one of the three forms.
+fn shape(s: &str) -> Option<(usize, usize, usize, String)> {
+    let f: Vec<&str> = s.split(',').collect();
+    let [m, k, n, form] = f[..] else { return None };
+    let size = |v: &str| v.parse::<usize>().ok().filter(|&v| v >= 1);
+    let form = ["nt", "nn", "tn"].into_iter().find(|&x| x == form)?;
+    Some((size(m)?, size(k)?, size(n)?, form.to_string()))
+}
+
+/// Says what was wrong with the command line and exits with 2.
+fn refuse(why: &str) -> ! {
+    eprintln!("gemm_shapes: {why}");
+    std::process::exit(2)
 }
